@@ -1,0 +1,37 @@
+"""The application factory."""
+
+import os
+
+from flask import Flask
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Create the app: settings from the environment (or `test_config`), extensions, blueprints."""
+    app = Flask(__name__, instance_relative_config=True)
+    from app import config
+
+    app.config.from_mapping(config.from_environment(app.instance_path))
+    if test_config:
+        app.config.from_mapping(test_config)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    from app import cli, i18n, models, queue  # noqa: F401 (models: metadata for Alembic)
+    from app.extensions import csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "..", "migrations"))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    i18n.init_app(app)
+    queue.init_app(app)
+
+    from app.api import views as api_views
+    from app.auth import views as auth_views
+    from app.calls import views as calls_views
+    from app.cases import views as cases_views
+    from app.public import views as public_views
+
+    for module in (auth_views, cases_views, calls_views, public_views, api_views):
+        module.init_app(app)
+    cli.init_app(app)
+    return app

@@ -1,0 +1,1 @@
+"""/api/v1/cases, /api/v1/queue: cases, search, call logging, the claim."""

@@ -1,0 +1,20 @@
+"""Recording audit events in the caller's transaction."""
+
+from datetime import datetime
+
+from app.audit.models import AuditEvent
+from app.extensions import db
+
+
+def record(actor, action: str, obj_type: str, obj_id: int | None, now: datetime, **details):
+    """Add an audit row to the current transaction (the caller commits)."""
+    event = AuditEvent(
+        at=now,
+        actor_id=getattr(actor, "id", None),
+        action=action,
+        object_type=obj_type,
+        object_id=obj_id,
+        details=details,
+    )
+    db.session.add(event)
+    return event

@@ -1,0 +1,153 @@
+"""Taxpayers, their cases, charges and phone numbers, and case imports."""
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.auth.models import Department, User
+from app.db_types import UTCDateTime
+from app.extensions import db
+
+
+class CaseStatus(StrEnum):
+    OPEN = "open"
+    HOLD = "hold"
+    CLOSED = "closed"
+
+
+class PhoneKind(StrEnum):
+    MOBILE = "mobile"
+    FIXED = "fixed"
+    OTHER = "other"
+
+
+class ImportStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class Taxpayer(db.Model):
+    __tablename__ = "taxpayers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    taxpayer_ref: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    name_kana: Mapped[str] = mapped_column(String(200), default="")
+    address: Mapped[str] = mapped_column(String(400), default="")
+    # Name and kana folded for search (NFKC, katakana, lower case): see cases.search.
+    search_key: Mapped[str] = mapped_column(String(420), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    phones: Mapped[list["Phone"]] = relationship(
+        back_populates="taxpayer", order_by="Phone.position"
+    )
+
+
+class Phone(db.Model):
+    __tablename__ = "phones"
+    __table_args__ = (UniqueConstraint("taxpayer_id", "e164"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    taxpayer_id: Mapped[int] = mapped_column(ForeignKey("taxpayers.id"))
+    e164: Mapped[str] = mapped_column(String(20), index=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    position: Mapped[int] = mapped_column(default=1)
+    consent: Mapped[bool] = mapped_column(default=False)
+    consent_on: Mapped[date | None] = mapped_column(Date)
+    opted_out: Mapped[bool] = mapped_column(default=False)
+    opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    usable: Mapped[bool] = mapped_column(default=True)
+    unusable_reason: Mapped[str | None] = mapped_column(String(32))
+
+    taxpayer: Mapped[Taxpayer] = relationship(back_populates="phones")
+
+
+class Case(db.Model):
+    __tablename__ = "cases"
+    __table_args__ = (
+        # The claim queue walks this index in order: broken promises, then priority.
+        Index(
+            "ix_cases_queue",
+            "department_id",
+            text("promise_broken DESC"),
+            text("priority DESC"),
+            "id",
+            postgresql_where=text("status = 'open'"),
+            sqlite_where=text("status = 'open'"),
+        ),
+        Index("ix_cases_claimed_by", "claimed_by_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_ref: Mapped[str] = mapped_column(String(64), unique=True)
+    taxpayer_id: Mapped[int] = mapped_column(ForeignKey("taxpayers.id"), index=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    status: Mapped[str] = mapped_column(String(16), default=CaseStatus.OPEN)
+    balance: Mapped[int] = mapped_column(BigInteger, default=0)
+    oldest_due_date: Mapped[date | None] = mapped_column(Date)
+    priority: Mapped[int] = mapped_column(default=0)
+    promise_broken: Mapped[bool] = mapped_column(default=False)
+    next_action_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    taxpayer: Mapped[Taxpayer] = relationship()
+    department: Mapped[Department] = relationship()
+    claimed_by: Mapped[User | None] = relationship()
+    charges: Mapped[list["Charge"]] = relationship(
+        back_populates="case", order_by="(Charge.fiscal_year, Charge.tax_type)"
+    )
+
+
+class Charge(db.Model):
+    """One tax type and fiscal year owed on a case; (case, tax_type, fiscal_year) is its identity."""
+
+    __tablename__ = "charges"
+    __table_args__ = (UniqueConstraint("case_id", "tax_type", "fiscal_year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    tax_type: Mapped[str] = mapped_column(String(64))
+    fiscal_year: Mapped[int]
+    amount_due: Mapped[int] = mapped_column(BigInteger)
+    due_date: Mapped[date] = mapped_column(Date)
+
+    case: Mapped[Case] = relationship(back_populates="charges")
+
+
+class ImportJob(db.Model):
+    """A case import: the uploaded file is kept here so the job survives a lost Redis."""
+
+    __tablename__ = "import_jobs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # A supervisor may only import rows of their own department; None means any.
+    scope_department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    filename: Mapped[str] = mapped_column(String(255), default="")
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    status: Mapped[str] = mapped_column(String(16), default=ImportStatus.QUEUED)
+    total: Mapped[int] = mapped_column(default=0)
+    imported: Mapped[int] = mapped_column(default=0)
+    errors: Mapped[list] = mapped_column(JSON, default=list)
+    message: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,0 +1,15 @@
+"""The one place that reads the wall clock; services take `now` as an argument."""
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def local_zone() -> ZoneInfo:
+    """The municipality's time zone (TIMEZONE, default Asia/Tokyo)."""
+    return ZoneInfo(current_app.config["TIMEZONE"])

@@ -1,0 +1,37 @@
+"""Settings, read from the environment when the app is created (never at import)."""
+
+import os
+from pathlib import Path
+
+
+def database_url(raw: str | None, instance_path: str) -> str:
+    """Return a SQLAlchemy URL: DATABASE_URL normalised to psycopg 3, or SQLite in instance/."""
+    if not raw:
+        return f"sqlite:///{Path(instance_path) / 'collections.db'}"
+    for prefix in ("postgres://", "postgresql://"):
+        if raw.startswith(prefix):
+            return "postgresql+psycopg://" + raw[len(prefix):]
+    return raw
+
+
+def from_environment(instance_path: str) -> dict:
+    """Collect every setting the app reads from the environment, with its default."""
+    env = os.environ
+    return {
+        "SECRET_KEY": env.get("SECRET_KEY", "dev-only-not-secret"),
+        "SQLALCHEMY_DATABASE_URI": database_url(env.get("DATABASE_URL"), instance_path),
+        "REDIS_URL": env.get("REDIS_URL") or None,
+        "TIMEZONE": env.get("TIMEZONE", "Asia/Tokyo"),
+        "MUNICIPALITY_NAME": env.get("MUNICIPALITY_NAME", "Demo City"),
+        "CLAIM_MINUTES": int(env.get("CLAIM_MINUTES", "15")),
+        "LOGIN_MAX_FAILURES": int(env.get("LOGIN_MAX_FAILURES", "5")),
+        "LOGIN_LOCK_MINUTES": int(env.get("LOGIN_LOCK_MINUTES", "15")),
+        "FIXED_LINE_RETRY_HOURS": int(env.get("FIXED_LINE_RETRY_HOURS", "4")),
+        "BABEL_DEFAULT_LOCALE": env.get("DEFAULT_LOCALE", "ja"),
+        "BABEL_DEFAULT_TIMEZONE": env.get("TIMEZONE", "Asia/Tokyo"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": env.get("SESSION_COOKIE_SECURE", "") == "1",
+        "MAX_CONTENT_LENGTH": int(env.get("MAX_UPLOAD_MB", "50")) * 1024 * 1024,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    }

@@ -1,0 +1,107 @@
+"""Background jobs: RQ when REDIS_URL is set, in-process threads when it is not.
+
+Jobs are enqueued only after the database transaction that asked for them commits
+(`enqueue_after_commit`): a rolled-back request never starts a job, and a job never
+starts before the rows it reads are visible. Jobs take ids, never ORM objects.
+"""
+
+import logging
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+from flask import Flask, current_app, has_app_context
+from redis import Redis
+from rq import Queue
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+from werkzeug.utils import import_string
+
+from app.extensions import db
+
+log = logging.getLogger(__name__)
+
+QUEUE_NAMES = ("imports", "sms", "default")  # by purpose; a worker serves them in this order
+_PENDING = "pending_jobs"
+
+
+def init_app(app: Flask) -> None:
+    state = {"redis": None, "executor": None}
+    if app.config.get("REDIS_URL"):
+        state["redis"] = Redis.from_url(app.config["REDIS_URL"])
+    else:
+        state["executor"] = ThreadPoolExecutor(max_workers=2, thread_name_prefix="job")
+    app.extensions["jobqueue"] = state
+
+
+def redis_connection() -> Redis | None:
+    return current_app.extensions["jobqueue"]["redis"]
+
+
+def rq_queue(name: str) -> Queue:
+    return Queue(name, connection=redis_connection())
+
+
+def enqueue_after_commit(job_name: str, *args, queue: str = "default", job_id: str | None = None):
+    """Run `job_name(*args)` (a dotted path) once the current transaction commits."""
+    db.session.info.setdefault(_PENDING, []).append((job_name, args, queue, job_id))
+
+
+def enqueue_now(job_name: str, *args, queue: str = "default", job_id: str | None = None) -> None:
+    """Hand a job to RQ (or the in-process pool) immediately; failures are logged, not raised:
+    the row that asked for the job stays in the database for a sweep to find."""
+    app = current_app._get_current_object()
+    state = app.extensions["jobqueue"]
+    try:
+        if state["redis"] is not None:
+            rq_queue(queue).enqueue(execute, job_name, *args, job_id=job_id, result_ttl=3600)
+        else:
+            state["executor"].submit(_run_embedded, app, job_name, args)
+    except Exception:  # Redis down: the database row is the source of truth
+        log.exception("could not enqueue %s", job_name)
+
+
+def _run_embedded(app: Flask, job_name: str, args: tuple) -> None:
+    with app.app_context():
+        try:
+            import_string(job_name)(*args)
+        except Exception:
+            log.exception("in-process job %s failed", job_name)
+        finally:
+            db.session.remove()
+
+
+_worker_pid = {"pid": os.getpid()}
+
+
+def execute(job_name: str, *args):
+    """The RQ entry point: run a job inside an application context."""
+    if has_app_context():
+        return _execute_in_context(job_name, args)
+    from app import create_app
+
+    with create_app().app_context():
+        return _execute_in_context(job_name, args)
+
+
+def _execute_in_context(job_name: str, args: tuple):
+    if _worker_pid["pid"] != os.getpid():
+        # A forked work horse must not share the parent's pooled connections.
+        db.engine.dispose(close=False)
+        _worker_pid["pid"] = os.getpid()
+    try:
+        return import_string(job_name)(*args)
+    finally:
+        db.session.remove()
+
+
+@event.listens_for(Session, "after_commit")
+def _flush_pending_jobs(session: Session) -> None:
+    pending = session.info.pop(_PENDING, None)
+    if pending and has_app_context():
+        for job_name, args, queue, job_id in pending:
+            enqueue_now(job_name, *args, queue=queue, job_id=job_id)
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_pending_jobs(session: Session) -> None:
+    session.info.pop(_PENDING, None)
