@@ -17,7 +17,9 @@ def select_locale() -> str:
 
 
 def init_app(app: Flask) -> None:
-    babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: app.config["TIMEZONE"])
+    babel.init_app(
+        app, locale_selector=select_locale, timezone_selector=lambda: app.config["TIMEZONE"]
+    )
 
     @app.context_processor
     def inject_languages():

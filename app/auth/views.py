@@ -9,7 +9,7 @@ from app.auth.access import roles_required
 from app.auth.forms import DepartmentForm, LoginForm
 from app.auth.models import Department, Role, User
 from app.auth.services import authenticate, user_for_token
-from app.clock import utcnow
+from app import clock
 from app.extensions import db, login_manager
 from app.i18n import LANGUAGES
 
@@ -34,7 +34,7 @@ def load_user_from_token(req):
     header = req.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         return None
-    user = user_for_token(header[len("Bearer "):].strip(), utcnow())
+    user = user_for_token(header[len("Bearer "):].strip(), clock.utcnow())
     if user is not None:
         db.session.commit()  # last_used_at
     return user
@@ -50,7 +50,7 @@ def _safe_next(target: str | None) -> str:
 def login():
     form = LoginForm()
     if form.validate_on_submit():
-        user = authenticate(form.login.data.strip(), form.password.data, utcnow())
+        user = authenticate(form.login.data.strip(), form.password.data, clock.utcnow())
         db.session.commit()  # failure counters and lock-out are kept even on failure
         if user is not None:
             session.clear()  # a fresh session on login
@@ -79,13 +79,15 @@ def set_language(lang: str):
 @roles_required(Role.SUPERVISOR, Role.ADMIN)
 def department_settings(code: str):
     dept = dept_service.department_by_code(code)
-    if dept is None or (current_user.role == Role.SUPERVISOR and dept.id != current_user.department_id):
+    foreign = current_user.role == Role.SUPERVISOR and dept is not None and dept.id != current_user.department_id
+    if dept is None or foreign:
         abort(404)
     form = DepartmentForm(data=dept_service.settings_of(dept))
     if form.validate_on_submit():
         try:
-            settings = dept_service.DepartmentSettings(**{f.name: f.data for f in form if f.name != "csrf_token"})
-            dept_service.update_department(dept, settings, utcnow(), current_user)
+            fields = {f.name: f.data for f in form if f.name != "csrf_token"}
+            settings = dept_service.DepartmentSettings(**fields)
+            dept_service.update_department(dept, settings, clock.utcnow(), current_user)
         except dept_service.DepartmentError as exc:
             db.session.rollback()
             form.form_errors.append(str(exc))
