@@ -1,5 +1,63 @@
 """`flask cases ...`."""
 
+import os
+import sys
+
 import click
+from flask.cli import with_appcontext
+
+from app.cases import importing, jobs
+from app.cases.models import ImportJob, ImportStatus
+from app.clock import utcnow
+from app.extensions import db
 
 cases_cli = click.Group("cases", help="Import and manage cases.")
+
+
+class _Bar:
+    """A click progress bar opened once the job knows how many rows the file has."""
+
+    def __init__(self):
+        self.bar = None
+        self.shown = 0
+
+    def __call__(self, processed: int, total: int) -> None:
+        if self.bar is None:
+            self.bar = click.progressbar(length=total, label="Importing", file=sys.stderr)
+            self.bar.__enter__()
+        self.bar.update(processed - self.shown)
+        self.shown = processed
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+
+
+@cases_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@with_appcontext
+def import_cases(path: str) -> None:
+    """Import cases from a CSV file, in this process (no worker needed).
+
+    Exits non-zero when a row was rejected (the good rows are still imported) or the file
+    cannot be read at all."""
+    with open(path, "rb") as fh:
+        content = fh.read()
+    job = importing.create_import(None, os.path.basename(path), content, utcnow())
+    db.session.commit()
+    job_id = job.id
+    bar = _Bar()
+    try:
+        jobs.run_import(job_id, on_progress=bar)
+    finally:
+        bar.close()
+    job = db.session.get(ImportJob, job_id)
+    if job.status == ImportStatus.FAILED:
+        raise click.ClickException(f"import failed: {job.message}")
+    click.echo(f"imported {job.imported} of {job.total} rows")
+    for error in job.errors:
+        click.echo(f"line {error['line']}, column {error['column']}: {error['message']}")
+    if job.message:
+        click.echo(job.message)
+    if job.errors:
+        click.get_current_context().exit(1)
