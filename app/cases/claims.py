@@ -1,0 +1,209 @@
+"""The claim queue: "Next case" gives an operator the best workable case of their department.
+
+A case is workable when it is open, not claimed by someone else (a claim expires at
+`claimed_until`), its next-action time has come, its department is inside calling hours,
+it is under the attempt caps (outbound calls since local midnight and in the last 7 days),
+and its taxpayer has at least one usable phone that has not opted out. The queue order is
+broken promises first, then priority, then id: exactly the order of the partial index
+ix_cases_queue, so PostgreSQL walks that index and stops at the first workable row instead
+of sorting the department's cases.
+
+On PostgreSQL the claim is one UPDATE whose target is chosen by a
+`SELECT ... FOR UPDATE SKIP LOCKED LIMIT 1` subquery: concurrent operators skip each
+other's rows and never get the same case. SQLite (the zero-setup demo) has no row locks:
+there the claim is a conditional UPDATE retried a few times.
+"""
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_babel import lazy_gettext
+from sqlalchemy import exists, func, literal_column, or_, select, update
+
+from app.audit.services import record
+from app.auth.models import Department, User
+from app.calls.hours import is_allowed, is_rest_day, local_day_start
+from app.calls.models import CallAttempt, CallDirection
+from app.cases.models import Case, CaseStatus, Phone
+from app.extensions import db
+
+SQLITE_RETRIES = 5
+
+OUTSIDE_HOURS = "outside calling hours"
+REST_DAY = "rest day"
+NO_WORKABLE_CASES = "no workable cases"
+# Marked for translation: templates show a reason with _(reason), the English text is the msgid.
+REASON_TEXTS = {
+    OUTSIDE_HOURS: lazy_gettext("outside calling hours"),
+    REST_DAY: lazy_gettext("rest day"),
+    NO_WORKABLE_CASES: lazy_gettext("no workable cases"),
+}
+
+
+def _zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["TIMEZONE"])
+
+
+def in_calling_hours(department: Department, now: datetime) -> bool:
+    """True when the department may call at `now` (its hours, rest days and holidays)."""
+    return is_allowed(
+        now, department.calling_start, department.calling_end, department.rest_days, _zone()
+    )
+
+
+def _attempts_since(since: datetime):
+    """Outbound call attempts of the outer query's case since `since` (a correlated subquery)."""
+    return (
+        select(func.count())
+        .select_from(CallAttempt)
+        .where(
+            CallAttempt.case_id == Case.id,
+            CallAttempt.direction == CallDirection.OUTBOUND,
+            CallAttempt.at >= since,
+        )
+        .scalar_subquery()
+    )
+
+
+def _workable(department: Department, now: datetime, user_id: int | None = None) -> list:
+    """The WHERE conditions of a workable case; a case claimed by `user_id` counts as free."""
+    free = [Case.claimed_until.is_(None), Case.claimed_until < now]
+    if user_id is not None:
+        free.append(Case.claimed_by_id == user_id)
+    has_phone = exists().where(
+        Phone.taxpayer_id == Case.taxpayer_id, Phone.usable.is_(True), Phone.opted_out.is_(False)
+    )
+    return [
+        Case.department_id == department.id,
+        # A literal, not a bound parameter: the planner must see status = 'open' to use the
+        # partial index even in a generic (prepared) plan.
+        Case.status == literal_column(f"'{CaseStatus.OPEN}'"),
+        or_(*free),
+        or_(Case.next_action_at.is_(None), Case.next_action_at <= now),
+        _attempts_since(local_day_start(now, _zone())) < department.max_calls_per_day,
+        _attempts_since(now - timedelta(days=7)) < department.max_calls_per_week,
+        has_phone,
+    ]
+
+
+def _candidates(department: Department, now: datetime, user_id: int | None = None):
+    """Workable case ids in queue order (the order of ix_cases_queue)."""
+    return (
+        select(Case.id)
+        .where(*_workable(department, now, user_id))
+        .order_by(Case.promise_broken.desc(), Case.priority.desc(), Case.id)
+    )
+
+
+def release_claims_of(user: User) -> None:
+    """Drop every claim `user` holds (before a new claim: one case at a time)."""
+    db.session.execute(
+        update(Case)
+        .where(Case.claimed_by_id == user.id)
+        .values(claimed_by_id=None, claimed_until=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def claim_next(user: User, now: datetime, claim_minutes: int) -> Case | None:
+    """Claim the best workable case of `user`'s department until now + claim_minutes.
+
+    Releases the user's previous claim first. Returns the claimed case, or None when
+    nothing is workable (see why_nothing for the reason). Flushes; the caller commits.
+    """
+    department = user.department
+    if department is None or not in_calling_hours(department, now):
+        return None
+    release_claims_of(user)
+    until = now + timedelta(minutes=claim_minutes)
+    if db.session.get_bind().dialect.name == "postgresql":
+        case_id = _claim_skip_locked(user, department, now, until)
+    else:
+        case_id = _claim_conditional(user, department, now, until)
+    if case_id is None:
+        return None
+    record(user, "case.claim", "case", case_id, now, until=until.isoformat())
+    db.session.flush()
+    return db.session.get(Case, case_id, populate_existing=True)
+
+
+def _claim_skip_locked(user, department, now, until) -> int | None:
+    """One statement: UPDATE cases ... WHERE id = (SELECT ... FOR UPDATE SKIP LOCKED LIMIT 1)."""
+    target = (
+        _candidates(department, now, user.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+        .correlate(None)  # the subquery reads cases itself, it is not tied to the UPDATE's row
+        .scalar_subquery()
+    )
+    stmt = (
+        update(Case)
+        .where(Case.id == target)
+        .values(claimed_by_id=user.id, claimed_until=until, updated_at=now)
+        .returning(Case.id)
+        .execution_options(synchronize_session=False)
+    )
+    return db.session.execute(stmt).scalar()
+
+
+def _claim_conditional(user, department, now, until) -> int | None:
+    """SQLite: pick a candidate, then claim it only if nobody claimed it meanwhile."""
+    for _ in range(SQLITE_RETRIES):
+        case_id = db.session.scalar(_candidates(department, now, user.id).limit(1))
+        if case_id is None:
+            return None
+        result = db.session.execute(
+            update(Case)
+            .where(
+                Case.id == case_id,
+                or_(Case.claimed_by_id.is_(None), Case.claimed_until < now),
+            )
+            .values(claimed_by_id=user.id, claimed_until=until, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount == 1:
+            return case_id
+    return None
+
+
+def release_claim(user: User, case: Case, now: datetime) -> bool:
+    """Give back `case` if `user` holds it; True when a claim was released. The caller commits."""
+    if case.claimed_by_id != user.id:
+        return False
+    case.claimed_by_id = None
+    case.claimed_until = None
+    case.updated_at = now
+    record(user, "case.release", "case", case.id, now)
+    db.session.flush()
+    return True
+
+
+def workable_count(department: Department, now: datetime, cap: int | None = None) -> int:
+    """How many cases the queue could offer now (0 outside calling hours).
+
+    Cases claimed by anyone are not counted. With `cap`, counting stops at `cap` (a home
+    page showing "1000+" need not count a million rows on every load).
+    """
+    if not in_calling_hours(department, now):
+        return 0
+    ids = _candidates(department, now).order_by(None)
+    if cap is not None:
+        ids = ids.limit(cap)
+    return db.session.scalar(select(func.count()).select_from(ids.subquery())) or 0
+
+
+def why_nothing(department: Department | None, now: datetime) -> str:
+    """Why the queue offers nothing: "rest day", "outside calling hours" or "no workable cases".
+
+    Pure (no database): it only looks at the department's calendar. The English text is
+    also the translation msgid (see REASON_TEXTS).
+    """
+    if department is None:
+        return NO_WORKABLE_CASES
+    zone = _zone()
+    if is_rest_day(now.astimezone(zone).date(), department.rest_days):
+        return REST_DAY
+    if not in_calling_hours(department, now):
+        return OUTSIDE_HOURS
+    return NO_WORKABLE_CASES
