@@ -53,16 +53,36 @@ def log_call(
         case_id=case.id, phone_id=phone.id, user_id=getattr(actor, "id", None), direction=direction,
         outcome=outcome, notes=(notes or "").strip(), at=now, submission_key=submission_key or None,
     )
+    saved = _insert(attempt)
+    if saved is not attempt:
+        return _replayed(saved, case)
+    return _apply(case, phone, attempt, actor, now)
+
+
+def _insert(attempt: CallAttempt) -> CallAttempt:
+    """Flush `attempt`; if a concurrent request stored the same submission key first, return
+    that request's row instead."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        # pysqlite's SAVEPOINT outside an explicit BEGIN would commit early; the demo database
+        # serialises writers anyway, so the look-up in log_call is enough there.
+        db.session.add(attempt)
+        db.session.flush()
+        return attempt
     try:
         with db.session.begin_nested():  # a concurrent double submit trips the unique key
             db.session.add(attempt)
             db.session.flush()
     except IntegrityError:
-        existing = call_by_submission_key(submission_key)
+        existing = call_by_submission_key(attempt.submission_key)
         if existing is None:
             raise
-        return _replayed(existing, case)
+        return existing
+    return attempt
 
+
+def _apply(case: Case, phone: Phone, attempt: CallAttempt, actor, now: datetime) -> CallAttempt:
+    """What a flushed attempt changes: over-cap flag, phone, claim, next action; audit; hooks."""
+    outcome, direction = attempt.outcome, attempt.direction
     day_count, week_count, oldest = _outbound_counts(case, now)
     dept = case.department
     if direction == CallDirection.OUTBOUND:

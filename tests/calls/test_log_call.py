@@ -1,11 +1,14 @@
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from app.audit.models import AuditEvent
+from app.auth.models import User
 from app.calls.models import CallAttempt, CallOutcome
 from app.calls.services import AFTER_CALL_LOGGED, CallError, log_call
+from app.cases.models import Case, Phone
 from app.extensions import db
 from tests import factories as f
 
@@ -142,3 +145,33 @@ def test_after_call_hooks_run_in_the_same_transaction(app):
     finally:
         AFTER_CALL_LOGGED.pop()
     assert seen == [(call.id, NOW)]
+
+
+def test_concurrent_double_submit_logs_one_call(app):
+    dept, op = _setup()
+    case = f.case(dept)
+    case_id, phone_id, op_id = case.id, case.taxpayer.phones[0].id, op.id
+    barrier, ids, errors = threading.Barrier(4), [], []
+
+    def submit():
+        with app.app_context():
+            try:
+                mine = db.session.get(Case, case_id)
+                barrier.wait()
+                call = log_call(mine, db.session.get(Phone, phone_id), "busy", "outbound", "",
+                                db.session.get(User, op_id), NOW, submission_key="same-form")
+                db.session.commit()
+                ids.append(call.id)
+            except Exception as exc:  # reported below
+                errors.append(exc)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=submit) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert len(ids) == 4 and len(set(ids)) == 1
+    assert _count(case) == 1
