@@ -57,6 +57,18 @@ def queue_import(actor, filename: str, content: bytes, now: datetime) -> ImportJ
     return job
 
 
+def visible_imports(user):
+    """A query of the imports `user` may see: a supervisor's own department's, else all."""
+    stmt = select(ImportJob)
+    if user.role not in ALL_DEPARTMENTS:
+        stmt = stmt.where(ImportJob.scope_department_id == user.department_id)
+    return stmt
+
+
+def visible_import(import_id: int, user) -> ImportJob | None:
+    return db.session.scalar(visible_imports(user).where(ImportJob.id == import_id))
+
+
 @dataclass
 class ImportContext:
     """What one import remembers across its chunks."""
@@ -133,7 +145,7 @@ def import_chunk(ctx: ImportContext, raw_rows: list, now: datetime) -> tuple[int
             continue
         _upsert_row(ctx, loaded, row, dept_id, now, touched)
         imported += 1
-    db.session.flush()
+    # Totals before the flush, so a new case is inserted complete (no UPDATE after INSERT).
     for case_ref, case in touched.items():
         _recompute(ctx, case, list(loaded.charges[case_ref].values()), now)
     db.session.flush()

@@ -1,0 +1,51 @@
+"""The import pages: /imports (upload form and recent imports) and /imports/<id> (progress, errors).
+
+These routes live on the `cases` blueprint; app/cases/views.py imports this module.
+"""
+
+from flask import abort, redirect, render_template, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+
+from app import clock
+from app.auth.access import roles_required
+from app.cases import importing
+from app.cases.models import ImportJob, ImportStatus
+from app.cases.views import bp
+from app.extensions import db
+
+RECENT = 20
+
+
+class ImportForm(FlaskForm):
+    file = FileField(_l("CSV file"), validators=[FileRequired()])
+
+
+@bp.route("/imports", methods=["GET", "POST"])
+@roles_required(*importing.IMPORTER_ROLES)
+def imports():
+    form = ImportForm()
+    if form.validate_on_submit():
+        content = form.file.data.read()
+        if content:
+            job = importing.queue_import(current_user, form.file.data.filename or "", content,
+                                         clock.utcnow())
+            db.session.commit()
+            return redirect(url_for("cases.import_detail", import_id=job.id))
+        form.file.errors.append(_l("The file is empty."))
+    recent = db.session.scalars(
+        importing.visible_imports(current_user).order_by(ImportJob.id.desc()).limit(RECENT)
+    ).all()
+    return render_template("cases/imports.html", form=form, recent=recent)
+
+
+@bp.get("/imports/<int:import_id>")
+@roles_required(*importing.IMPORTER_ROLES)
+def import_detail(import_id: int):
+    job = importing.visible_import(import_id, current_user)
+    if job is None:
+        abort(404)
+    finished = job.status in (ImportStatus.DONE, ImportStatus.FAILED)
+    return render_template("cases/import.html", job=job, finished=finished)
