@@ -89,7 +89,4 @@ def case_screen(case_id: int):
     )
 
 
-@bp.get("/imports")
-@roles_required(Role.SUPERVISOR, Role.MANAGER, Role.ADMIN)
-def imports():
-    return render_template("cases/imports.html")
+from app.cases import import_views  # noqa: E402,F401
