@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 translations: $(STAMP)
-	$(BIN)/pybabel compile -q -d app/translations
+	$(BIN)/pybabel compile -d app/translations 2>&1 | grep -v "^compiling catalog" || true
 
 run: $(STAMP) translations
 	mkdir -p instance

@@ -4,12 +4,12 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from app import clock
 from app.auth import departments as dept_service
 from app.auth.access import roles_required
 from app.auth.forms import DepartmentForm, LoginForm
 from app.auth.models import Department, Role, User
 from app.auth.services import authenticate, user_for_token
-from app import clock
 from app.extensions import db, login_manager
 from app.i18n import LANGUAGES
 
@@ -79,8 +79,7 @@ def set_language(lang: str):
 @roles_required(Role.SUPERVISOR, Role.ADMIN)
 def department_settings(code: str):
     dept = dept_service.department_by_code(code)
-    foreign = current_user.role == Role.SUPERVISOR and dept is not None and dept.id != current_user.department_id
-    if dept is None or foreign:
+    if dept is None or not (current_user.role == Role.ADMIN or dept.id == current_user.department_id):
         abort(404)
     form = DepartmentForm(data=dept_service.settings_of(dept))
     if form.validate_on_submit():

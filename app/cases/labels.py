@@ -1,0 +1,16 @@
+"""Translatable names of case statuses and phone kinds (templates show them with _(value))."""
+
+from flask_babel import lazy_gettext as _l
+
+from app.cases.models import CaseStatus, PhoneKind
+
+STATUS_LABELS = {
+    CaseStatus.OPEN: _l("open"),
+    CaseStatus.HOLD: _l("hold"),
+    CaseStatus.CLOSED: _l("closed"),
+}
+KIND_LABELS = {
+    PhoneKind.MOBILE: _l("mobile"),
+    PhoneKind.FIXED: _l("fixed"),
+    PhoneKind.OTHER: _l("other"),
+}
