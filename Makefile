@@ -21,6 +21,7 @@ run: $(STAMP) translations
 	mkdir -p instance
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed --demo-if-empty
+	$(BIN)/flask jobs sweep
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
 worker: $(STAMP)

@@ -24,10 +24,46 @@ def worker_command(burst: bool, queues: str | None) -> None:
     worker.work(with_scheduler=True, burst=burst)
 
 
+@click.command("cron")
+@with_appcontext
+def cron_command() -> None:
+    """Run RQ's cron scheduler for the periodic jobs of app.periodic (production; needs REDIS_URL)."""
+    from rq.cron import CronScheduler
+
+    from app.periodic import PERIODIC_JOBS
+    from app.queue import execute, redis_connection
+
+    connection = redis_connection()
+    if connection is None:
+        raise click.ClickException("REDIS_URL is not set: run `flask jobs sweep` by hand instead.")
+    scheduler = CronScheduler(connection=connection)
+    for periodic in PERIODIC_JOBS:
+        scheduler.register(
+            execute, periodic.queue, args=(periodic.job,), interval=periodic.interval_seconds,
+            name=periodic.name,
+        )
+    scheduler.start()
+
+
+jobs_cli = click.Group("jobs", help="Background jobs.")
+
+
+@jobs_cli.command("sweep")
+@with_appcontext
+def sweep_command() -> None:
+    """Re-enqueue work whose job was lost (what `flask cron` does every minute)."""
+    from app.periodic import sweep_lost_jobs
+
+    counts = sweep_lost_jobs()
+    click.echo(", ".join(f"{kind}: {n} re-enqueued" for kind, n in counts.items()))
+
+
 def init_app(app: Flask) -> None:
     from app.auth.cli import departments_cli, users_cli
     from app.cases.cli import cases_cli
     from app.demo.cli import seed_command
 
-    for command in (users_cli, departments_cli, cases_cli, seed_command, worker_command):
+    for command in (
+        users_cli, departments_cli, cases_cli, seed_command, worker_command, cron_command, jobs_cli
+    ):
         app.cli.add_command(command)

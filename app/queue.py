@@ -25,7 +25,7 @@ _PENDING = "pending_jobs"
 
 
 def init_app(app: Flask) -> None:
-    state = {"redis": None, "executor": None}
+    state = {"redis": None, "executor": None, "running": set()}
     if app.config.get("REDIS_URL"):
         state["redis"] = Redis.from_url(app.config["REDIS_URL"])
     else:
@@ -55,9 +55,30 @@ def enqueue_now(job_name: str, *args, queue: str = "default", job_id: str | None
         if state["redis"] is not None:
             rq_queue(queue).enqueue(execute, job_name, *args, job_id=job_id, result_ttl=3600)
         else:
-            state["executor"].submit(_run_embedded, app, job_name, args)
+            key = job_id or f"{job_name}{args}"
+            state["running"].add(key)
+            future = state["executor"].submit(_run_embedded, app, job_name, args)
+            future.add_done_callback(lambda _f: state["running"].discard(key))
     except Exception:  # Redis down: the database row is the source of truth
         log.exception("could not enqueue %s", job_name)
+
+
+ALIVE_RQ_STATUSES = frozenset({"queued", "started", "scheduled", "deferred"})
+
+
+def job_is_alive(job_id: str) -> bool:
+    """True when a job with this id is waiting or running (in RQ, or in this process)."""
+    state = current_app.extensions["jobqueue"]
+    if state["redis"] is None:
+        return job_id in state["running"]
+    from rq.exceptions import NoSuchJobError
+    from rq.job import Job
+
+    try:
+        status = Job.fetch(job_id, connection=state["redis"]).get_status(refresh=False)
+    except NoSuchJobError:
+        return False
+    return str(getattr(status, "value", status)) in ALIVE_RQ_STATUSES
 
 
 def _run_embedded(app: Flask, job_name: str, args: tuple) -> None:

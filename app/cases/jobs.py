@@ -7,7 +7,10 @@ is already done or failed does nothing.
 
 import logging
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from itertools import islice
+
+from sqlalchemy import select
 
 from app import clock
 from app.audit.services import record
@@ -16,6 +19,7 @@ from app.cases import importing
 from app.cases.csv_rows import CsvFile, FileError
 from app.cases.models import ImportJob, ImportStatus
 from app.extensions import db
+from app.queue import enqueue_now, job_is_alive
 
 log = logging.getLogger(__name__)
 
@@ -78,3 +82,29 @@ def _finish(job: ImportJob, actor, now, status: ImportStatus, counts=None, messa
     record(actor, "cases.import", "import_job", job.id, now, status=str(status), total=job.total,
            imported=job.imported, errors=len(job.errors or []), **dict(counts or {}))
     db.session.commit()
+
+
+LOST_AFTER = timedelta(minutes=2)
+
+
+def sweep_lost_imports(now: datetime) -> int:
+    """Re-enqueue imports whose job was lost (Redis flushed, worker killed, process restarted).
+
+    An import still queued or running after LOST_AFTER whose RQ job no longer exists is
+    handed to the queue again; re-running is harmless (every row is an upsert).
+    """
+    stale = db.session.scalars(
+        select(ImportJob.id).where(
+            ImportJob.status.in_([ImportStatus.QUEUED, ImportStatus.RUNNING]),
+            ImportJob.created_at < now - LOST_AFTER,
+        )
+    ).all()
+    requeued = 0
+    for import_id in stale:
+        job_id = f"import-{import_id}"
+        if not job_is_alive(job_id):
+            enqueue_now("app.cases.jobs.run_import", import_id, queue="imports", job_id=job_id)
+            requeued += 1
+    if requeued:
+        log.info("re-enqueued %d lost import job(s)", requeued)
+    return requeued

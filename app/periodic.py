@@ -1,0 +1,32 @@
+"""Periodic jobs, declared as data with stable names; `flask cron` schedules them with RQ's cron.
+
+Every periodic job must be idempotent: several `flask cron` processes on several hosts may
+enqueue the same job, and that must do no harm.
+"""
+
+from dataclasses import dataclass
+
+from app import clock
+
+
+@dataclass(frozen=True)
+class Periodic:
+    name: str
+    job: str  # dotted path of a function taking no arguments
+    interval_seconds: int
+    queue: str = "default"
+
+
+PERIODIC_JOBS = (
+    Periodic("sweep-lost-jobs", "app.periodic.sweep_lost_jobs", interval_seconds=60),
+)
+
+
+def sweep_lost_jobs() -> dict:
+    """Find rows whose job was lost and hand them to the queue again; returns counts by kind."""
+    from app.cases.jobs import sweep_lost_imports
+    from app.extensions import db
+
+    counts = {"imports": sweep_lost_imports(clock.utcnow())}
+    db.session.commit()
+    return counts
