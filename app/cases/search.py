@@ -15,6 +15,9 @@ from app.cases.search_keys import fold
 from app.extensions import db
 
 MAX_RESULTS = 50
+# A common surname matches thousands of taxpayers: stop collecting name matches here, so the
+# scan ends early instead of reading and sorting every match (the page says "be more specific").
+MAX_NAME_MATCHES = 500
 
 
 def phone_candidates(q: str) -> set[str]:
@@ -54,10 +57,13 @@ def matching_case_ids(q: str):
         branches.append(select(Case.id).where(Case.taxpayer_id.in_(owners)))
     key = fold(q)
     if key:
-        branches.append(
+        by_name = (
             select(Case.id).join(Taxpayer, Taxpayer.id == Case.taxpayer_id)
             .where(Taxpayer.search_key.contains(key, autoescape=True))
+            .limit(MAX_NAME_MATCHES)
+            .subquery()
         )
+        branches.append(select(by_name.c.id))
     return union(*branches)
 
 
