@@ -14,6 +14,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.from_mapping(test_config)
     os.makedirs(app.instance_path, exist_ok=True)
+    if app.config["SECRET_KEY"] == config.DEV_SECRET_KEY and app.config.get("REDIS_URL"):
+        app.logger.warning("SECRET_KEY is not set: sessions are forgeable. Set it in production.")
 
     from app import cli, i18n, models, queue  # noqa: F401 (models: metadata for Alembic)
     from app.extensions import csrf, db, login_manager, migrate

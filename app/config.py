@@ -4,6 +4,9 @@ import os
 from pathlib import Path
 
 
+DEV_SECRET_KEY = "dev-only-not-secret"
+
+
 def database_url(raw: str | None, instance_path: str) -> str:
     """Return a SQLAlchemy URL: DATABASE_URL normalised to psycopg 3, or SQLite in instance/."""
     if not raw:
@@ -18,7 +21,7 @@ def from_environment(instance_path: str) -> dict:
     """Collect every setting the app reads from the environment, with its default."""
     env = os.environ
     return {
-        "SECRET_KEY": env.get("SECRET_KEY", "dev-only-not-secret"),
+        "SECRET_KEY": env.get("SECRET_KEY", DEV_SECRET_KEY),
         "SQLALCHEMY_DATABASE_URI": database_url(env.get("DATABASE_URL"), instance_path),
         "REDIS_URL": env.get("REDIS_URL") or None,
         "TIMEZONE": env.get("TIMEZONE", "Asia/Tokyo"),
@@ -33,5 +36,6 @@ def from_environment(instance_path: str) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env.get("SESSION_COOKIE_SECURE", "") == "1",
         "MAX_CONTENT_LENGTH": int(env.get("MAX_UPLOAD_MB", "50")) * 1024 * 1024,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # hide_parameters: a database error in a log must not carry a taxpayer's name or phone.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
     }
