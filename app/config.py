@@ -3,7 +3,6 @@
 import os
 from pathlib import Path
 
-
 DEV_SECRET_KEY = "dev-only-not-secret"
 
 
