@@ -17,6 +17,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     if app.config["SECRET_KEY"] == config.DEV_SECRET_KEY and app.config.get("REDIS_URL"):
         app.logger.warning("SECRET_KEY is not set: sessions are forgeable. Set it in production.")
 
+    from app.ids import IdConverter
+
+    app.url_map.converters["int"] = IdConverter  # before any route is registered
     from app import cli, i18n, models, queue  # noqa: F401 (models: metadata for Alembic)
     from app.extensions import csrf, db, login_manager, migrate
 

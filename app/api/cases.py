@@ -17,6 +17,7 @@ from app.cases.models import Phone
 from app.cases.search import search_cases, visible_case
 from app.cases.serializers import call_dict, case_detail, case_summary
 from app.extensions import db
+from app.ids import is_id
 
 READERS = (Role.OPERATOR, Role.SUPERVISOR, Role.MANAGER, Role.ADMIN)
 WRITERS = (Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN)
@@ -61,7 +62,7 @@ def log(case_id: int):
         return jsonify(call_dict(replay)), 200
     fields = {}
     phone_id = body.get("phone_id")
-    if not isinstance(phone_id, int) or isinstance(phone_id, bool):
+    if not is_id(phone_id):
         fields["phone_id"] = "required, an integer"
     if not isinstance(body.get("outcome"), str):
         fields["outcome"] = "required"

@@ -1,9 +1,10 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, StringField, TextAreaField
-from wtforms.validators import AnyOf, DataRequired, Length
+from wtforms.validators import AnyOf, DataRequired, Length, NumberRange
 
 from app.calls.models import CallDirection, CallOutcome
+from app.ids import MAX_ID
 
 OUTCOME_LABELS = {
     CallOutcome.ANSWERED: _l("Answered"),
@@ -25,7 +26,7 @@ class CallForm(FlaskForm):
     """One phone's call form: the outcome comes from the button pressed (name="outcome"),
     the phone id from a hidden input the template writes."""
 
-    phone_id = IntegerField(validators=[DataRequired()])
+    phone_id = IntegerField(validators=[DataRequired(), NumberRange(1, MAX_ID)])
     # Rendered as one submit button per outcome, not as an input.
     outcome = StringField(validators=[DataRequired(), AnyOf([str(o) for o in CallOutcome])])
     # Rendered by the template as a <select> of DIRECTION_LABELS (no SelectField: its tuple

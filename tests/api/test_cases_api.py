@@ -154,3 +154,17 @@ def test_browser_session_needs_the_csrf_header_to_write(client, world):
     response = client.post(f"/api/v1/cases/{case.id}/calls",
                            json={"phone_id": case.taxpayer.phones[0].id, "outcome": "busy"})
     assert response.status_code == 400 and response.get_json()["error"] and _calls() == 0
+
+
+def test_ids_beyond_the_database_range_are_4xx_not_500(client, runner):
+    dept = f.department("TAX")
+    f.user("op", "operator", dept)
+    case = f.case(dept)
+    token = runner.invoke(args=["users", "token", "op"]).output.strip()
+    headers = {"Authorization": f"Bearer {token}"}
+    huge = 10**20
+    assert client.get(f"/api/v1/cases/{huge}", headers=headers).status_code == 404
+    response = client.post(f"/api/v1/cases/{case.id}/calls", headers=headers,
+                           json={"phone_id": huge, "outcome": "busy"})
+    assert response.status_code == 422
+    assert "phone_id" in response.get_json()["fields"]
