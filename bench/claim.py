@@ -1,17 +1,20 @@
 """Benchmark of the claim queue on PostgreSQL: N concurrent claimers against a million cases.
 
-    .venv/bin/python bench/claim.py [--cases 1000000] [--claimers 32] [--seconds 20]
+    .venv/bin/python bench/claim.py [--cases 1000000] [--claimers 32] [--seconds 20] [--worked 20000]
 
 Database: BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/bench); it is
 migrated, and seeded with `seed_bulk` when it holds fewer cases than asked. The claimers
 are operators of the demo TAX department (round-the-clock hours, no rest days, so the
-bench runs any day). Two variants run one after the other on the same queue:
+bench runs any day). Two scenarios: a fresh queue (no case worked yet), and "after a day's
+work" (the `--worked` best cases of the department already worked: next action two hours
+ahead, at the head of the queue order). Two variants run one after the other in each:
 
 - app: `claim_next()` through the app (ORM session per thread, audit row, commit), then
   the case's next action is set an hour ahead, as a logged call would, so the claimers
   move down the queue;
-- raw: the same WHERE and ORDER BY as one hand-written UPDATE ... (SELECT ... FOR UPDATE
-  SKIP LOCKED) on a psycopg connection per thread: the floor the database allows.
+- raw: the same statement as the app's (two streams, each SELECT ... LIMIT 1 FOR UPDATE
+  SKIP LOCKED, the better of the two claimed) written by hand on a psycopg connection per
+  thread: the floor the database allows.
 
 Claims and next-action times are reset before each variant. Every claim is recorded and
 the run fails if any case was handed out twice (a case leaves the queue for an hour once
@@ -44,14 +47,10 @@ from app.extensions import db
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/bench"
 CLAIM_MINUTES = 15
 
-RAW_CLAIM = """
-UPDATE cases SET claimed_by_id = %(user)s, claimed_until = %(until)s, updated_at = %(now)s,
-       next_action_at = %(next)s
-WHERE id = (
-    SELECT c.id FROM cases c
-    WHERE c.department_id = %(dept)s AND c.status = 'open'
+RAW_STREAM = """
+    SELECT * FROM (SELECT c.id, c.promise_broken, c.priority FROM cases c
+    WHERE c.department_id = %(dept)s AND c.status = 'open' AND {stream}
       AND (c.claimed_until IS NULL OR c.claimed_until < %(now)s OR c.claimed_by_id = %(user)s)
-      AND (c.next_action_at IS NULL OR c.next_action_at <= %(now)s)
       AND (SELECT count(*) FROM call_attempts a WHERE a.case_id = c.id
            AND a.direction = 'outbound' AND a.at >= %(midnight)s) < %(per_day)s
       AND (SELECT count(*) FROM call_attempts a WHERE a.case_id = c.id
@@ -59,7 +58,17 @@ WHERE id = (
       AND EXISTS (SELECT 1 FROM phones p WHERE p.taxpayer_id = c.taxpayer_id
                   AND p.usable AND NOT p.opted_out)
     ORDER BY c.promise_broken DESC, c.priority DESC, c.id
-    LIMIT 1 FOR UPDATE SKIP LOCKED)
+    LIMIT 1 FOR UPDATE SKIP LOCKED) s
+"""
+RAW_CLAIM = f"""
+UPDATE cases SET claimed_by_id = %(user)s, claimed_until = %(until)s, updated_at = %(now)s,
+       next_action_at = %(next)s
+WHERE id = (
+    SELECT id FROM ({RAW_STREAM.format(stream="c.next_action_at IS NULL")}
+                    UNION ALL
+                    {RAW_STREAM.format(stream="c.next_action_at IS NOT NULL AND c.next_action_at <= %(now)s")}
+                   ) candidates
+    ORDER BY promise_broken DESC, priority DESC, id LIMIT 1)
 RETURNING id
 """
 RAW_RELEASE = "UPDATE cases SET claimed_by_id = NULL, claimed_until = NULL WHERE claimed_by_id = %s"
@@ -85,8 +94,9 @@ def prepare(app, cases: int, claimers: int) -> tuple[int, list[int]]:
         return dept.id, ids
 
 
-def reset(app, url: str, user_ids: list[int]) -> None:
-    """Put the queue back: no claims, no next-action times, no audit rows of the bench users."""
+def reset(app, url: str, user_ids: list[int], dept_id: int, worked: int = 0) -> None:
+    """Put the queue back: no claims, no next-action times, no audit rows of the bench users;
+    then, with `worked`, that many of the department's best cases worked (next action in 2 h)."""
     with app.app_context():
         db.session.execute(text(
             "UPDATE cases SET claimed_by_id = NULL, claimed_until = NULL, next_action_at = NULL "
@@ -95,6 +105,12 @@ def reset(app, url: str, user_ids: list[int]) -> None:
         db.session.execute(text(
             "DELETE FROM audit_events WHERE action = 'case.claim' AND actor_id = ANY(:ids)"
         ), {"ids": user_ids})
+        if worked:
+            db.session.execute(text(
+                "UPDATE cases SET next_action_at = now() + interval '2 hours' WHERE id IN ("
+                " SELECT id FROM cases WHERE department_id = :dept AND status = 'open'"
+                " ORDER BY promise_broken DESC, priority DESC, id LIMIT :worked)"
+            ), {"dept": dept_id, "worked": worked})
         db.session.commit()
     # Dead row versions left by the previous variant would slow the next one's index walk.
     with psycopg.connect(url, autocommit=True) as conn:
@@ -195,6 +211,8 @@ def main(argv=None) -> int:
     parser.add_argument("--cases", type=int, default=1_000_000)
     parser.add_argument("--claimers", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--worked", type=int, default=20_000,
+                        help="cases already worked in the \"after a day's work\" scenario")
     args = parser.parse_args(argv)
     url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
     app = create_app({
@@ -213,15 +231,18 @@ def main(argv=None) -> int:
     print(f"{args.claimers} claimers, {args.seconds:g} s each variant, "
           f"{queue_size} cases in department {dept.code}", flush=True)
     rows = []
-    for name, worker in (("app claim_next()", app_worker(app)),
-                         ("raw SQL SKIP LOCKED", raw_worker(url, dept, zone))):
-        reset(app, url, user_ids)
-        rows.append(summarise(name, *run_threads(worker, user_ids, args.seconds)))
-    reset(app, url, user_ids)
-    print(f"\n{'variant':22} {'claims':>8} {'claims/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'duplicates':>10}")
+    for scenario, worked in (("fresh queue", 0), (f"after {args.worked} worked", args.worked)):
+        for name, worker in (("app claim_next()", app_worker(app)),
+                             ("raw SQL SKIP LOCKED", raw_worker(url, dept, zone))):
+            reset(app, url, user_ids, dept_id, worked)
+            rows.append({"scenario": scenario,
+                         **summarise(name, *run_threads(worker, user_ids, args.seconds))})
+    reset(app, url, user_ids, dept_id)
+    print(f"\n{'scenario':20} {'variant':22} {'claims':>8} {'claims/s':>9} {'p50 ms':>8} {'p99 ms':>8} "
+          f"{'duplicates':>10}")
     for r in rows:
-        print(f"{r['name']:22} {r['claims']:8d} {r['per_second']:9.1f} {r['p50']:8.2f} "
-              f"{r['p99']:8.2f} {r['duplicates']:10d}")
+        print(f"{r['scenario']:20} {r['name']:22} {r['claims']:8d} {r['per_second']:9.1f} "
+              f"{r['p50']:8.2f} {r['p99']:8.2f} {r['duplicates']:10d}")
     if any(r["duplicates"] for r in rows):
         print("FAIL: a case was claimed twice", file=sys.stderr)
         return 1

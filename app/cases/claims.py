@@ -4,14 +4,21 @@ A case is workable when it is open, not claimed by someone else (a claim expires
 `claimed_until`), its next-action time has come, its department is inside calling hours,
 it is under the attempt caps (outbound calls since local midnight and in the last 7 days),
 and its taxpayer has at least one usable phone that has not opted out. The queue order is
-broken promises first, then priority, then id: exactly the order of the partial index
-ix_cases_queue, so PostgreSQL walks that index and stops at the first workable row instead
-of sorting the department's cases.
+broken promises first, then priority, then id.
 
-On PostgreSQL the claim is one UPDATE whose target is chosen by a
-`SELECT ... FOR UPDATE SKIP LOCKED LIMIT 1` subquery: concurrent operators skip each
-other's rows and never get the same case. SQLite (the zero-setup demo) has no row locks:
-there the claim is a conditional UPDATE retried a few times.
+The queue is two streams, each with a partial index in queue order: never-worked cases
+(next_action_at IS NULL, ix_cases_queue_fresh) and worked ones (next_action_at set,
+ix_cases_queue_due, where next_action_at is also a key column). One index over both made
+every case worked today (next action still ahead) a row to fetch and reject at the head of
+the queue: 20 ms a claim after 7,000 of them, growing with the day's work. Now the fresh
+stream never sees them, and the due stream rejects them inside the index (`next_action_at
+<= now` is an index condition), about 100 index pages for 20,000 of them.
+
+On PostgreSQL the claim is one UPDATE whose target is the better of two candidates, each
+chosen by a `SELECT ... LIMIT 1 FOR UPDATE SKIP LOCKED` on its stream: concurrent operators
+skip each other's rows and never get the same case. The losing candidate stays locked until
+the claim commits (others skip it meanwhile; it is not claimed). SQLite (the zero-setup
+demo) has no row locks: there the claim is a conditional UPDATE retried a few times.
 """
 
 from datetime import datetime, timedelta
@@ -19,7 +26,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import lazy_gettext
-from sqlalchemy import exists, func, literal_column, or_, select, update
+from sqlalchemy import exists, func, literal_column, or_, select, union_all, update
 
 from app.audit.services import record
 from app.auth.models import Department, User
@@ -66,8 +73,18 @@ def _attempts_since(since: datetime):
     )
 
 
-def _workable(department: Department, now: datetime, user_id: int | None = None) -> list:
-    """The WHERE conditions of a workable case; a case claimed by `user_id` counts as free."""
+FRESH = "fresh"  # never worked: next_action_at IS NULL
+DUE = "due"  # worked, and its next action has come: next_action_at <= now
+
+
+def _workable(
+    department: Department, now: datetime, user_id: int | None = None, stream: str | None = None
+) -> list:
+    """The WHERE conditions of a workable case; a case claimed by `user_id` counts as free.
+
+    With `stream` (FRESH or DUE), only that stream's cases, written so that the planner
+    matches the stream's partial index.
+    """
     free = [Case.claimed_until.is_(None), Case.claimed_until < now]
     if user_id is not None:
         free.append(Case.claimed_by_id == user_id)
@@ -80,20 +97,24 @@ def _workable(department: Department, now: datetime, user_id: int | None = None)
         # partial index even in a generic (prepared) plan.
         Case.status == literal_column(f"'{CaseStatus.OPEN}'"),
         or_(*free),
-        or_(Case.next_action_at.is_(None), Case.next_action_at <= now),
+        {
+            None: or_(Case.next_action_at.is_(None), Case.next_action_at <= now),
+            FRESH: Case.next_action_at.is_(None),
+            DUE: Case.next_action_at.is_not(None) & (Case.next_action_at <= now),
+        }[stream],
         _attempts_since(local_day_start(now, _zone())) < department.max_calls_per_day,
         _attempts_since(now - timedelta(days=7)) < department.max_calls_per_week,
         has_phone,
     ]
 
 
-def _candidates(department: Department, now: datetime, user_id: int | None = None):
-    """Workable case ids in queue order (the order of ix_cases_queue)."""
-    return (
-        select(Case.id)
-        .where(*_workable(department, now, user_id))
-        .order_by(Case.promise_broken.desc(), Case.priority.desc(), Case.id)
-    )
+QUEUE_ORDER = (Case.promise_broken.desc(), Case.priority.desc(), Case.id)
+
+
+def _candidates(department: Department, now: datetime, user_id: int | None = None,
+                stream: str | None = None):
+    """Workable case ids in queue order (of both streams, or of `stream`)."""
+    return select(Case.id).where(*_workable(department, now, user_id, stream)).order_by(*QUEUE_ORDER)
 
 
 def release_claims_of(user: User) -> None:
@@ -129,11 +150,29 @@ def claim_next(user: User, now: datetime, claim_minutes: int) -> Case | None:
 
 
 def _claim_skip_locked(user, department, now, until) -> int | None:
-    """One statement: UPDATE cases ... WHERE id = (SELECT ... FOR UPDATE SKIP LOCKED LIMIT 1)."""
+    """One statement: UPDATE cases ... WHERE id = (the better of two locked candidates).
+
+    Each stream gives its first workable row it can lock (LIMIT 1 FOR UPDATE SKIP LOCKED,
+    wrapped in a subquery: PostgreSQL refuses FOR UPDATE directly under UNION); the outer
+    query only sorts those two rows. The lock is taken, and the row rechecked, inside each
+    branch, so a row another operator holds or has just claimed is skipped there.
+    """
+    branches = []
+    for stream in (FRESH, DUE):
+        locked = (
+            select(Case.id, Case.promise_broken, Case.priority)
+            .where(*_workable(department, now, user.id, stream))
+            .order_by(*QUEUE_ORDER)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+            .subquery(stream)
+        )
+        branches.append(select(locked))
+    both = union_all(*branches).subquery("candidates")
     target = (
-        _candidates(department, now, user.id)
+        select(both.c.id)
+        .order_by(both.c.promise_broken.desc(), both.c.priority.desc(), both.c.id)
         .limit(1)
-        .with_for_update(skip_locked=True)
         .correlate(None)  # the subquery reads cases itself, it is not tied to the UPDATE's row
         .scalar_subquery()
     )
@@ -187,10 +226,15 @@ def workable_count(department: Department, now: datetime, cap: int | None = None
     """
     if not in_calling_hours(department, now):
         return 0
-    ids = _candidates(department, now).order_by(None)
-    if cap is not None:
-        ids = ids.limit(cap)
-    return db.session.scalar(select(func.count()).select_from(ids.subquery())) or 0
+    total = 0
+    for stream in (FRESH, DUE):  # one count per stream, each on its own partial index
+        ids = _candidates(department, now, stream=stream).order_by(None)
+        if cap is not None:
+            ids = ids.limit(cap - total)
+        total += db.session.scalar(select(func.count()).select_from(ids.subquery())) or 0
+        if cap is not None and total >= cap:
+            break
+    return total
 
 
 def why_nothing(department: Department | None, now: datetime) -> str:

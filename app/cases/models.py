@@ -80,15 +80,29 @@ class Phone(db.Model):
 class Case(db.Model):
     __tablename__ = "cases"
     __table_args__ = (
-        # The claim queue walks this index in order: broken promises, then priority.
+        # The claim queue (see cases.claims) walks these in queue order: broken promises, then
+        # priority, then id. Never-worked cases and worked ones (a next-action time set) are
+        # kept apart so the cases worked today, whose next action is still ahead, do not sit
+        # at the head of the never-worked stream; in the worked stream next_action_at is a
+        # key column, so `next_action_at <= now` is checked in the index, not on the table.
         Index(
-            "ix_cases_queue",
+            "ix_cases_queue_fresh",
             "department_id",
             text("promise_broken DESC"),
             text("priority DESC"),
             "id",
-            postgresql_where=text("status = 'open'"),
-            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open' AND next_action_at IS NULL"),
+            sqlite_where=text("status = 'open' AND next_action_at IS NULL"),
+        ),
+        Index(
+            "ix_cases_queue_due",
+            "department_id",
+            text("promise_broken DESC"),
+            text("priority DESC"),
+            "id",
+            "next_action_at",
+            postgresql_where=text("status = 'open' AND next_action_at IS NOT NULL"),
+            sqlite_where=text("status = 'open' AND next_action_at IS NOT NULL"),
         ),
         Index("ix_cases_claimed_by", "claimed_by_id"),
     )

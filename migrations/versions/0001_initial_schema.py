@@ -132,7 +132,8 @@ def upgrade():
     )
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.create_index('ix_cases_claimed_by', ['claimed_by_id'], unique=False)
-        batch_op.create_index('ix_cases_queue', ['department_id', sa.literal_column('promise_broken DESC'), sa.literal_column('priority DESC'), 'id'], unique=False, postgresql_where=sa.text("status = 'open'"), sqlite_where=sa.text("status = 'open'"))
+        batch_op.create_index('ix_cases_queue_due', ['department_id', sa.literal_column('promise_broken DESC'), sa.literal_column('priority DESC'), 'id', 'next_action_at'], unique=False, postgresql_where=sa.text("status = 'open' AND next_action_at IS NOT NULL"), sqlite_where=sa.text("status = 'open' AND next_action_at IS NOT NULL"))
+        batch_op.create_index('ix_cases_queue_fresh', ['department_id', sa.literal_column('promise_broken DESC'), sa.literal_column('priority DESC'), 'id'], unique=False, postgresql_where=sa.text("status = 'open' AND next_action_at IS NULL"), sqlite_where=sa.text("status = 'open' AND next_action_at IS NULL"))
         batch_op.create_index(batch_op.f('ix_cases_taxpayer_id'), ['taxpayer_id'], unique=False)
 
     op.create_table('import_jobs',
@@ -205,7 +206,8 @@ def downgrade():
     op.drop_table('import_jobs')
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_cases_taxpayer_id'))
-        batch_op.drop_index('ix_cases_queue', postgresql_where=sa.text("status = 'open'"), sqlite_where=sa.text("status = 'open'"))
+        batch_op.drop_index('ix_cases_queue_fresh', postgresql_where=sa.text("status = 'open' AND next_action_at IS NULL"), sqlite_where=sa.text("status = 'open' AND next_action_at IS NULL"))
+        batch_op.drop_index('ix_cases_queue_due', postgresql_where=sa.text("status = 'open' AND next_action_at IS NOT NULL"), sqlite_where=sa.text("status = 'open' AND next_action_at IS NOT NULL"))
         batch_op.drop_index('ix_cases_claimed_by')
 
     op.drop_table('cases')

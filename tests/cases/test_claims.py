@@ -212,3 +212,37 @@ def test_priority_score_weighs_amount_and_age():
     assert priority_score(0, date(2000, 1, 1), today) == 120
     assert priority_score(50_000, date(2025, 11, 16), today) == 5 + 12
     assert priority_score(-5, date(2027, 1, 1), today) == 0
+
+
+def test_worked_cases_rejoin_the_queue_in_order_when_their_next_action_comes(app):
+    # The queue is two streams (never worked / worked): a worked case whose next action has
+    # come must be offered in queue order among never-worked ones, a future one not at all.
+    dept, op1, _ = _setup()
+    fresh_high = f.case(dept, priority=300)
+    later = f.case(dept, priority=250)  # worked, next action still ahead
+    later.next_action_at = NOW + timedelta(hours=2)
+    due = f.case(dept, priority=200)  # worked, next action has come
+    due.next_action_at = NOW - timedelta(minutes=1)
+    fresh_low = f.case(dept, priority=100)
+    db.session.commit()
+    assert workable_count(dept, NOW) == 3
+    assert workable_count(dept, NOW, cap=2) == 2
+    order = []
+    for _ in range(3):
+        case = _claim(op1)
+        order.append(case.id)
+        case.next_action_at = NOW + timedelta(hours=3)  # worked: out of the way
+        db.session.commit()
+    assert order == [fresh_high.id, due.id, fresh_low.id]
+    assert _claim(op1) is None  # `later` is not offered before its time
+    assert _claim(op1, NOW + timedelta(hours=2)).id == later.id
+
+
+def test_a_due_case_with_a_broken_promise_comes_before_fresh_ones(app):
+    dept, op1, _ = _setup()
+    f.case(dept, priority=900)
+    due = f.case(dept, priority=1)
+    due.promise_broken = True
+    due.next_action_at = NOW
+    db.session.commit()
+    assert _claim(op1).id == due.id
