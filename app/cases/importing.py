@@ -11,7 +11,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import Table, any_, bindparam, insert, select, text, update
+from sqlalchemy.dialects import postgresql
 
 from app.auth.access import ALL_DEPARTMENTS
 from app.auth.models import Department, Role
@@ -88,31 +89,67 @@ class ImportContext:
         return cls(departments, scope_department_id, today, width)
 
 
+# The chunk's rows are plain dicts of column values, not ORM objects: building, tracking and
+# flushing tens of thousands of ORM objects per import cost most of its time. A record with
+# "id" None is new; existing records that change are collected in `_Loaded.dirty` and written
+# with one executemany UPDATE per table; new ones with one INSERT per table (on PostgreSQL an
+# INSERT ... SELECT FROM unnest(arrays), one small statement whatever the chunk size).
+_TAXPAYERS, _CASES = Taxpayer.__table__, Case.__table__
+_CHARGES, _PHONES = Charge.__table__, Phone.__table__
+
+
 @dataclass
 class _Loaded:
-    """The chunk's existing rows, keyed so rows can find them (new objects have no id yet)."""
+    """The chunk's existing rows (and those it creates), keyed so rows can find them."""
 
-    taxpayers: dict[str, Taxpayer]
-    cases: dict[str, Case]
-    case_of_taxpayer: dict[tuple[str, int], Case]
-    charges: dict[str, dict[tuple[str, int], Charge]]  # case_ref -> identity -> charge
-    phones: dict[tuple[str, str], Phone]  # (taxpayer_ref, e164)
+    taxpayers: dict[str, dict]  # taxpayer_ref -> record
+    cases: dict[str, dict]  # case_ref -> record (with "taxpayer_ref")
+    case_of_taxpayer: dict[tuple[str, int], dict]
+    charges: dict[str, dict[tuple[str, int], dict]]  # case_ref -> identity -> record
+    phones: dict[tuple[str, str], dict]  # (taxpayer_ref, e164) -> record
+    dirty: dict[str, dict[int, dict]] = field(
+        default_factory=lambda: {"taxpayers": {}, "cases": {}, "charges": {}, "phones": {}})
+
+
+def _postgres() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def _in(column, values):
+    """`column IN values`: on PostgreSQL `= ANY(array)`, one parameter instead of a thousand."""
+    values = list(values)
+    if _postgres():
+        return column == any_(bindparam(None, values, type_=postgresql.ARRAY(column.type)))
+    return column.in_(values)
 
 
 def _load(rows: list[ImportRow]) -> _Loaded:
-    taxpayers = {t.taxpayer_ref: t for t in db.session.scalars(
-        select(Taxpayer).where(Taxpayer.taxpayer_ref.in_(list({r.taxpayer_ref for r in rows}))))}
-    ref_of_taxpayer = {t.id: ref for ref, t in taxpayers.items()}
-    cases = {c.case_ref: c for c in db.session.scalars(
-        select(Case).where(Case.case_ref.in_(list({r.case_ref for r in rows}))))}
-    their_cases = db.session.scalars(select(Case).where(Case.taxpayer_id.in_(list(ref_of_taxpayer)))).all()
-    case_of_taxpayer = {(ref_of_taxpayer[c.taxpayer_id], c.department_id): c for c in their_cases}
-    by_id = {c.id: c for c in [*cases.values(), *their_cases]}
-    charges: dict[str, dict[tuple[str, int], Charge]] = {c.case_ref: {} for c in by_id.values()}
-    for charge in db.session.scalars(select(Charge).where(Charge.case_id.in_(list(by_id)))):
-        charges[by_id[charge.case_id].case_ref][(charge.tax_type, charge.fiscal_year)] = charge
-    phones = {(ref_of_taxpayer[p.taxpayer_id], p.e164): p for p in db.session.scalars(
-        select(Phone).where(Phone.taxpayer_id.in_(list(ref_of_taxpayer))))}
+    t, c = _TAXPAYERS.c, _CASES.c
+    taxpayers = {r.taxpayer_ref: r._asdict() for r in db.session.execute(
+        select(t.id, t.taxpayer_ref, t.name, t.name_kana, t.address, t.search_key)
+        .where(_in(t.taxpayer_ref, {r.taxpayer_ref for r in rows})))}
+    case_columns = select(c.id, c.case_ref, c.taxpayer_id, c.department_id, c.created_at,
+                          _TAXPAYERS.c.taxpayer_ref).join_from(_CASES, _TAXPAYERS)
+    found = {}
+    for where in (_in(c.case_ref, {r.case_ref for r in rows}),
+                  _in(c.taxpayer_id, [tp["id"] for tp in taxpayers.values()])):
+        found.update((case.id, case._asdict()) for case in db.session.execute(case_columns.where(where)))
+    cases = {case["case_ref"]: case for case in found.values()}
+    case_of_taxpayer = {(case["taxpayer_ref"], case["department_id"]): case for case in found.values()
+                        if case["taxpayer_ref"] in taxpayers}
+    charges: dict[str, dict[tuple[str, int], dict]] = {case["case_ref"]: {} for case in found.values()}
+    ch = _CHARGES.c
+    for charge in db.session.execute(
+            select(ch.id, ch.case_id, ch.tax_type, ch.fiscal_year, ch.amount_due, ch.due_date)
+            .where(_in(ch.case_id, list(found)))):
+        charges[found[charge.case_id]["case_ref"]][(charge.tax_type, charge.fiscal_year)] = {
+            "id": charge.id, "amount_due": charge.amount_due, "due_date": charge.due_date}
+    ref_of_taxpayer = {tp["id"]: ref for ref, tp in taxpayers.items()}
+    p = _PHONES.c
+    stored_phones = db.session.execute(
+        select(p.id, p.taxpayer_id, p.e164, p.kind, p.position, p.consent, p.consent_on)
+        .where(_in(p.taxpayer_id, list(ref_of_taxpayer))))
+    phones = {(ref_of_taxpayer[phone.taxpayer_id], phone.e164): phone._asdict() for phone in stored_phones}
     return _Loaded(taxpayers, cases, case_of_taxpayer, charges, phones)
 
 
@@ -136,7 +173,7 @@ def import_chunk(ctx: ImportContext, raw_rows: list, now: datetime) -> tuple[int
         return 0, errors
 
     loaded = _load([row for row, _ in rows])
-    touched: dict[str, Case] = {}
+    touched: set[str] = set()
     imported = 0
     for row, dept_id in rows:
         problem = _conflict(ctx, loaded, row, dept_id)
@@ -145,10 +182,10 @@ def import_chunk(ctx: ImportContext, raw_rows: list, now: datetime) -> tuple[int
             continue
         _upsert_row(ctx, loaded, row, dept_id, now, touched)
         imported += 1
-    # Totals before the flush, so a new case is inserted complete (no UPDATE after INSERT).
-    for case_ref, case in touched.items():
-        _recompute(ctx, case, list(loaded.charges[case_ref].values()), now)
-    db.session.flush()
+    # Totals before the writes, so a new case is inserted complete (no UPDATE after INSERT).
+    for case_ref in touched:
+        _recompute(ctx, loaded, loaded.cases[case_ref], list(loaded.charges[case_ref].values()), now)
+    _write(loaded)
     return imported, errors
 
 
@@ -157,16 +194,15 @@ def _conflict(ctx: ImportContext, loaded: _Loaded, row: ImportRow, dept_id: int)
     owner = (row.taxpayer_ref, dept_id)
     case = loaded.cases.get(row.case_ref)
     if case is not None:
-        taxpayer = loaded.taxpayers.get(row.taxpayer_ref)
-        if case.department_id != dept_id:
+        if case["department_id"] != dept_id:
             return RowError(row.line, "case_ref", f"case {row.case_ref} belongs to another department")
-        if taxpayer is None or case.taxpayer_id != taxpayer.id:
+        if case["taxpayer_ref"] != row.taxpayer_ref:
             return RowError(row.line, "case_ref", f"case {row.case_ref} belongs to another taxpayer")
     elif ctx.case_owner.get(row.case_ref, owner) != owner:
         return RowError(row.line, "case_ref",
                         f"case {row.case_ref} has another taxpayer or department on an earlier line")
     other = loaded.case_of_taxpayer.get(owner)
-    other_ref = other.case_ref if other is not None else ctx.case_of_taxpayer.get(owner)
+    other_ref = other["case_ref"] if other is not None else ctx.case_of_taxpayer.get(owner)
     if other_ref is not None and other_ref != row.case_ref:
         return RowError(row.line, "case_ref",
                         f"the taxpayer already has case {other_ref} in this department")
@@ -178,15 +214,17 @@ def _conflict(ctx: ImportContext, loaded: _Loaded, row: ImportRow, dept_id: int)
     return None
 
 
-def _set(obj, counts: Counter, counter: str, **values) -> bool:
-    """Assign only the values that differ (an unchanged row must not dirty anything)."""
+def _set(record: dict, counts: Counter, counter: str, dirty: dict[int, dict], **values) -> bool:
+    """Assign only the values that differ (an unchanged row must not write anything)."""
     changed = False
     for name, value in values.items():
-        if getattr(obj, name) != value:
-            setattr(obj, name, value)
+        if record.get(name) != value:
+            record[name] = value
             changed = True
     if changed:
         counts[counter] += 1
+        if record["id"] is not None:
+            dirty[record["id"]] = record
     return changed
 
 
@@ -199,12 +237,11 @@ def _upsert_row(ctx, loaded: _Loaded, row: ImportRow, dept_id: int, now: datetim
 
     taxpayer = loaded.taxpayers.get(row.taxpayer_ref)
     if taxpayer is None:
-        taxpayer = Taxpayer(taxpayer_ref=row.taxpayer_ref, created_at=now, **people)
-        db.session.add(taxpayer)
-        loaded.taxpayers[row.taxpayer_ref] = taxpayer
+        loaded.taxpayers[row.taxpayer_ref] = {"id": None, "taxpayer_ref": row.taxpayer_ref,
+                                              "created_at": now, **people}
         ctx.counts["taxpayers_created"] += 1
     else:
-        _set(taxpayer, ctx.counts, "taxpayers_updated", **people)
+        _set(taxpayer, ctx.counts, "taxpayers_updated", loaded.dirty["taxpayers"], **people)
 
     for position, e164, kind in row.phones:
         consent = {"consent": row.consent}
@@ -212,42 +249,128 @@ def _upsert_row(ctx, loaded: _Loaded, row: ImportRow, dept_id: int, now: datetim
             consent["consent_on"] = row.consent_on  # a bare "yes" keeps a known consent date
         phone = loaded.phones.get((row.taxpayer_ref, e164))
         if phone is None:
-            phone = Phone(taxpayer=taxpayer, e164=e164, kind=kind, position=position, **consent)
-            db.session.add(phone)
-            loaded.phones[(row.taxpayer_ref, e164)] = phone
+            loaded.phones[(row.taxpayer_ref, e164)] = {
+                "id": None, "taxpayer_ref": row.taxpayer_ref, "e164": e164, "kind": kind,
+                "position": position, "consent_on": None, **consent}
             ctx.counts["phones_created"] += 1
         else:
-            _set(phone, ctx.counts, "phones_updated", kind=kind, position=position, **consent)
+            _set(phone, ctx.counts, "phones_updated", loaded.dirty["phones"],
+                 kind=kind, position=position, **consent)
 
     case = loaded.cases.get(row.case_ref)
     if case is None:
-        case = Case(case_ref=row.case_ref, taxpayer=taxpayer, department_id=dept_id,
-                    status=CaseStatus.OPEN, balance=0, priority=0, promise_broken=False,
-                    next_action_at=None, created_at=now, updated_at=now)
-        db.session.add(case)
+        case = {"id": None, "case_ref": row.case_ref, "taxpayer_ref": row.taxpayer_ref,
+                "department_id": dept_id, "status": str(CaseStatus.OPEN), "balance": 0,
+                "oldest_due_date": None, "priority": 0, "promise_broken": False,
+                "next_action_at": None, "created_at": now, "updated_at": now}
         loaded.cases[row.case_ref] = case
         loaded.case_of_taxpayer[(row.taxpayer_ref, dept_id)] = case
         ctx.counts["cases_created"] += 1
     charges = loaded.charges.setdefault(row.case_ref, {})
     charge = charges.get((row.tax_type, row.fiscal_year))
     if charge is None:
-        charge = Charge(case=case, tax_type=row.tax_type, fiscal_year=row.fiscal_year,
-                        amount_due=row.amount_due, due_date=row.due_date)
-        db.session.add(charge)
-        charges[(row.tax_type, row.fiscal_year)] = charge
+        charges[(row.tax_type, row.fiscal_year)] = {
+            "id": None, "tax_type": row.tax_type, "fiscal_year": row.fiscal_year,
+            "amount_due": row.amount_due, "due_date": row.due_date}
         ctx.counts["charges_created"] += 1
-        touched[row.case_ref] = case
-    elif _set(charge, ctx.counts, "charges_updated", amount_due=row.amount_due, due_date=row.due_date):
-        touched[row.case_ref] = case
+        touched.add(row.case_ref)
+    elif _set(charge, ctx.counts, "charges_updated", loaded.dirty["charges"],
+              amount_due=row.amount_due, due_date=row.due_date):
+        touched.add(row.case_ref)
 
 
-def _recompute(ctx: ImportContext, case: Case, charges: list[Charge], now: datetime) -> None:
+def _recompute(ctx: ImportContext, loaded: _Loaded, case: dict, charges: list[dict], now: datetime) -> None:
     """Balance, oldest due date and priority from all the case's charges (payments come later)."""
-    balance = sum(c.amount_due for c in charges)
-    oldest = min((c.due_date for c in charges), default=None)
-    case.balance = balance
-    case.oldest_due_date = oldest
-    case.priority = priority_score(balance, oldest, ctx.today)
-    if case.created_at != now:  # an existing case whose charges changed
-        case.updated_at = now
+    balance = sum(c["amount_due"] for c in charges)
+    oldest = min((c["due_date"] for c in charges), default=None)
+    totals = {"balance": balance, "oldest_due_date": oldest,
+              "priority": priority_score(balance, oldest, ctx.today)}
+    if case["id"] is None:
+        case.update(totals)
+        return
+    if case["created_at"] != now:  # an existing case whose charges changed
+        totals["updated_at"] = now
         ctx.counts["cases_updated"] += 1
+    case.update(totals)
+    loaded.dirty["cases"][case["id"]] = totals
+
+
+def _write(loaded: _Loaded) -> None:
+    """Insert the chunk's new rows and update its changed ones: a few statements per table."""
+    new_taxpayers = [tp for tp in loaded.taxpayers.values() if tp["id"] is None]
+    for id_, ref in _insert(_TAXPAYERS, new_taxpayers, _TAXPAYERS.c.taxpayer_ref):
+        loaded.taxpayers[ref]["id"] = id_
+    _update(_TAXPAYERS, loaded.dirty["taxpayers"], ("name", "name_kana", "address", "search_key"))
+
+    new_cases = [case for case in loaded.cases.values() if case["id"] is None]
+    for case in new_cases:
+        case["taxpayer_id"] = loaded.taxpayers[case["taxpayer_ref"]]["id"]
+    for id_, ref in _insert(_CASES, new_cases, _CASES.c.case_ref):
+        loaded.cases[ref]["id"] = id_
+    _update(_CASES, loaded.dirty["cases"], None)
+
+    new_charges = []
+    for case_ref, charges in loaded.charges.items():
+        for charge in charges.values():
+            if charge["id"] is None:
+                charge["case_id"] = loaded.cases[case_ref]["id"]
+                new_charges.append(charge)
+    _insert(_CHARGES, new_charges)
+    _update(_CHARGES, loaded.dirty["charges"], ("amount_due", "due_date"))
+
+    new_phones = [phone for phone in loaded.phones.values() if phone["id"] is None]
+    for phone in new_phones:
+        phone["taxpayer_id"] = loaded.taxpayers[phone["taxpayer_ref"]]["id"]
+    _insert(_PHONES, new_phones)
+    _update(_PHONES, loaded.dirty["phones"], ("kind", "position", "consent", "consent_on"))
+
+
+def _insert_columns(table: Table, record: dict) -> tuple[list, dict]:
+    """The columns an INSERT of `record` names, and the Python-side defaults of those it lacks."""
+    columns, defaults = [], {}
+    for column in table.columns:
+        if column.primary_key:
+            continue
+        if column.name in record:
+            columns.append(column)
+        elif column.default is not None and column.default.is_scalar:
+            columns.append(column)
+            defaults[column.name] = column.default.arg
+        elif column.default is None and column.server_default is None:
+            columns.append(column)
+            defaults[column.name] = None
+    return columns, defaults
+
+
+def _insert(table: Table, records: list[dict], key=None) -> list[tuple]:
+    """Insert `records`; with `key`, return (id, key) of each new row."""
+    if not records:
+        return []
+    columns, defaults = _insert_columns(table, records[0])
+    returning = [table.c.id, key] if key is not None else []
+    if _postgres():
+        casts = ", ".join(f"CAST(:{c.name} AS {c.type.compile(dialect=db.session.get_bind().dialect)}[])"
+                          for c in columns)
+        stmt = text(f"INSERT INTO {table.name} ({', '.join(c.name for c in columns)}) "
+                    f"SELECT * FROM unnest({casts})"
+                    + (f" RETURNING {', '.join(c.name for c in returning)}" if returning else ""))
+        stmt = stmt.bindparams(*[bindparam(c.name, type_=postgresql.ARRAY(c.type)) for c in columns])
+        params = {c.name: [r[c.name] if c.name in r else defaults[c.name] for r in records] for c in columns}
+        result = db.session.execute(stmt, params)
+    else:
+        params = [{c.name: r[c.name] if c.name in r else defaults[c.name] for c in columns} for r in records]
+        stmt = insert(table)
+        result = db.session.execute(stmt.returning(*returning) if returning else stmt, params)
+    return [tuple(row) for row in result] if returning else []
+
+
+def _update(table: Table, records: dict[int, dict], columns) -> None:
+    """UPDATE the changed rows by id (executemany), grouped by the set of columns written."""
+    groups: dict[tuple, list[dict]] = {}
+    for id_, record in records.items():
+        names = tuple(columns if columns is not None else record)
+        groups.setdefault(names, []).append({"row_id": id_, **{n: record[n] for n in names}})
+    for names, params in groups.items():
+        stmt = update(table).where(table.c.id == bindparam("row_id"))
+        db.session.execute(stmt.values({n: bindparam(f"new_{n}") for n in names}),
+                           [{"row_id": p["row_id"], **{f"new_{n}": p[n] for n in names}} for p in params])

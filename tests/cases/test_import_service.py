@@ -190,3 +190,51 @@ def test_done_job_is_not_run_again(app):
     assert db.session.get(ImportJob, job.id).finished_at == finished_at
     imports = select(func.count()).where(AuditEvent.action == "cases.import")
     assert db.session.scalar(imports) == 1
+
+
+def test_a_case_whose_rows_span_chunks(app, monkeypatch):
+    monkeypatch.setattr("app.cases.jobs.CHUNK_ROWS", 2)
+    f.department("TAX")
+    content = csv_bytes(
+        row(case_ref="C1", taxpayer_ref="T1", amount_due="100"),                               # chunk 1
+        row(case_ref="C2", taxpayer_ref="T2", amount_due="200"),
+        row(case_ref="C1", taxpayer_ref="T1", tax_type="固定資産税", amount_due="1000",        # chunk 2
+            due_date="2024-04-30", phone2="048-555-0100"),
+        row(case_ref="C1", taxpayer_ref="T1", tax_type="固定資産税"),                          # duplicate
+        row(case_ref="C9", taxpayer_ref="T1"),                                                 # chunk 3
+    )
+    job = run(content)
+    assert (job.total, job.imported) == (5, 3)
+    assert [(e["line"], e["column"]) for e in job.errors] == [(5, "tax_type"), (6, "case_ref")]
+    assert "line 4" in job.errors[0]["message"] and "case C1" in job.errors[1]["message"]
+    case = db.session.scalar(select(Case).where(Case.case_ref == "C1"))
+    assert (case.balance, case.oldest_due_date) == (1100, date(2024, 4, 30))
+    assert case.updated_at == case.created_at
+    assert [p.e164 for p in case.taxpayer.phones] == ["+819012345678", "+81485550100"]
+    details = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first().details
+    assert (details["cases_created"], details["charges_created"]) == (2, 3)
+    assert "cases_updated" not in details
+
+    again = run(content)
+    assert (again.imported, len(again.errors)) == (3, 2)
+    assert [count(m) for m in (Taxpayer, Case, Charge, Phone)] == [2, 2, 3, 3]
+    details = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first().details
+    assert not any(k.endswith(("_created", "_updated")) for k in details)
+
+
+def test_reimport_updates_changed_taxpayer_and_phone_and_keeps_a_known_consent_date(app):
+    f.department("TAX")
+    run(csv_bytes(row(consent="2024-04-01")))
+    case = db.session.scalar(select(Case))
+    created = case.updated_at
+    job = run(csv_bytes(row(name="山田 次郎", name_kana="ヤマダ ジロウ", consent="yes", phone2="048-555-0100",
+                            amount_due="500")))
+    assert (job.imported, job.errors) == (1, [])
+    case = db.session.scalar(select(Case))
+    assert case.taxpayer.name == "山田 次郎" and case.taxpayer.search_key == "山田次郎 ヤマダジロウ"
+    assert [(p.e164, p.consent, p.consent_on) for p in case.taxpayer.phones] == [
+        ("+819012345678", True, date(2024, 4, 1)), ("+81485550100", True, None)]
+    assert case.balance == 500 and case.updated_at >= created
+    details = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first().details
+    assert {k: v for k, v in details.items() if k.endswith(("_created", "_updated"))} == {
+        "taxpayers_updated": 1, "phones_created": 1, "charges_updated": 1, "cases_updated": 1}
