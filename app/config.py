@@ -29,6 +29,8 @@ def from_environment(instance_path: str) -> dict:
         "LOGIN_MAX_FAILURES": int(env.get("LOGIN_MAX_FAILURES", "5")),
         "LOGIN_LOCK_MINUTES": int(env.get("LOGIN_LOCK_MINUTES", "15")),
         "FIXED_LINE_RETRY_HOURS": int(env.get("FIXED_LINE_RETRY_HOURS", "4")),
+        "UNANSWERED_RETRY_HOURS": int(env.get("UNANSWERED_RETRY_HOURS", "2")),
+        "CONTACT_RETRY_DAYS": int(env.get("CONTACT_RETRY_DAYS", "3")),
         "BABEL_DEFAULT_LOCALE": env.get("DEFAULT_LOCALE", "ja"),
         "BABEL_DEFAULT_TIMEZONE": env.get("TIMEZONE", "Asia/Tokyo"),
         "SESSION_COOKIE_HTTPONLY": True,

@@ -19,6 +19,7 @@ from app.cases.models import Case, Phone, PhoneKind
 from app.extensions import db
 
 WEEK = timedelta(days=7)
+CONTACTED = frozenset({CallOutcome.ANSWERED, CallOutcome.THIRD_PARTY})
 
 # Called as hook(attempt, now) inside the same transaction, after the attempt is flushed.
 # The escalation rules (a later issue) append their evaluation here.
@@ -152,10 +153,18 @@ def _next_action(case: Case, phone: Phone, outcome: str, now: datetime, day_coun
     def within_hours(moment: datetime) -> datetime | None:
         return next_allowed(moment, dept.calling_start, dept.calling_end, dept.rest_days, zone)
 
+    config = current_app.config
     candidates = []
-    if outcome in UNANSWERED and phone.kind == PhoneKind.FIXED:
-        hours = current_app.config["FIXED_LINE_RETRY_HOURS"]
-        candidates.append(within_hours(now + timedelta(hours=hours)))
+    # Every attempt that reached nobody or somebody gives the case a rest, so "Next case"
+    # does not hand the same taxpayer straight back: a fixed line is retried after
+    # FIXED_LINE_RETRY_HOURS, a mobile after UNANSWERED_RETRY_HOURS, and a contact is
+    # followed up after CONTACT_RETRY_DAYS. A wrong or invalid number has no rest: the
+    # case may have another phone to try.
+    if outcome in UNANSWERED:
+        key = "FIXED_LINE_RETRY_HOURS" if phone.kind == PhoneKind.FIXED else "UNANSWERED_RETRY_HOURS"
+        candidates.append(within_hours(now + timedelta(hours=config[key])))
+    elif outcome in CONTACTED:
+        candidates.append(within_hours(now + timedelta(days=config["CONTACT_RETRY_DAYS"])))
     if day_count >= dept.max_calls_per_day:
         candidates.append(within_hours(local_day_start(now, zone) + timedelta(days=1)))
     if week_count >= dept.max_calls_per_week and oldest is not None:

@@ -76,18 +76,28 @@ def test_fixed_line_no_answer_schedules_a_retry_inside_calling_hours(app):
     assert weekend.next_action_at == datetime(2026, 11, 24, 0, 0, tzinfo=UTC)
 
 
-def test_mobile_no_answer_leaves_the_next_action_alone(app):
+def test_every_attempt_gives_the_case_a_rest_before_the_queue_offers_it_again(app):
     dept, op = _setup()
-    case = f.case(dept)
-    _log(case, op, "no_answer")
-    assert case.next_action_at is None
+    mobile = f.case(dept)
+    _log(mobile, op, "no_answer")  # 10:00 JST + 2 h
+    assert mobile.next_action_at == datetime(2026, 11, 16, 3, 0, tzinfo=UTC)
+    contacted = f.case(dept)
+    _log(contacted, op, "answered")  # Monday + 3 days
+    assert contacted.next_action_at == datetime(2026, 11, 19, 1, 0, tzinfo=UTC)
+    third_party = f.case(dept)
+    _log(third_party, op, "third_party")
+    assert third_party.next_action_at == datetime(2026, 11, 19, 1, 0, tzinfo=UTC)
+    wrong = f.case(dept, phones=(("+819012345678", "mobile", True), ("+819087654321", "mobile", True)))
+    _log(wrong, op, "wrong_number")  # the other phone may be tried at once
+    assert wrong.next_action_at is None
 
 
 def test_day_cap_flags_over_cap_and_moves_the_case_to_the_next_day(app):
     dept, op = _setup(max_calls_per_day=2)
     case = f.case(dept)
     first = _log(case, op, now=NOW)
-    assert not first.over_cap and case.next_action_at is None
+    assert not first.over_cap
+    assert case.next_action_at == datetime(2026, 11, 16, 3, 0, tzinfo=UTC)  # the 2-hour rest
     second = _log(case, op, now=NOW + timedelta(minutes=5))
     assert not second.over_cap
     assert case.next_action_at == datetime(2026, 11, 17, 0, 0, tzinfo=UTC)  # Tuesday 09:00 JST
