@@ -73,6 +73,7 @@ def is_locked(user: User, now: datetime) -> bool:
 
 
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
+LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
 def token_digest(token: str) -> str:
@@ -97,7 +98,9 @@ def user_for_token(token: str, now: datetime) -> User | None:
     )
     if row is None or not row.user.active:
         return None
-    row.last_used_at = now
+    # Recorded to the minute, not per request: an API read must not become a write every time.
+    if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
+        row.last_used_at = now
     return row.user
 
 

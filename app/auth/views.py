@@ -35,8 +35,8 @@ def load_user_from_token(req):
     if not header.startswith("Bearer "):
         return None
     user = user_for_token(header[len("Bearer "):].strip(), clock.utcnow())
-    if user is not None:
-        db.session.commit()  # last_used_at
+    if user is not None and db.session.dirty:
+        db.session.commit()  # last_used_at moved
     return user
 
 

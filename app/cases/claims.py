@@ -117,6 +117,12 @@ def _candidates(department: Department, now: datetime, user_id: int | None = Non
     return select(Case.id).where(*_workable(department, now, user_id, stream)).order_by(*QUEUE_ORDER)
 
 
+def current_claim(user: User, now: datetime) -> Case | None:
+    """The case `user` holds now, if any (claims are one at a time)."""
+    stmt = select(Case).where(Case.claimed_by_id == user.id, Case.claimed_until > now).limit(1)
+    return db.session.scalar(stmt)
+
+
 def release_claims_of(user: User) -> None:
     """Drop every claim `user` holds (before a new claim: one case at a time)."""
     db.session.execute(

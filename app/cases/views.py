@@ -5,14 +5,12 @@ import uuid
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from app import clock
 from app.auth.access import roles_required
 from app.auth.models import Role
 from app.calls.forms import DIRECTION_LABELS, OUTCOME_LABELS, CallForm
 from app.cases import claims
-from app.cases.models import Case
 from app.cases.phones import display as phone_display
 from app.cases.search import search_cases, visible_case
 from app.cases.timeline import timeline
@@ -30,11 +28,6 @@ def init_app(app) -> None:
     app.jinja_env.filters.setdefault("phone", phone_display)
 
 
-def current_claim(user, now) -> Case | None:
-    stmt = select(Case).where(Case.claimed_by_id == user.id, Case.claimed_until > now).limit(1)
-    return db.session.scalar(stmt)
-
-
 @bp.get("/")
 @login_required
 def home():
@@ -43,7 +36,7 @@ def home():
     count = claimed = None
     if can_claim:
         count = claims.workable_count(current_user.department, now, cap=COUNT_CAP)
-        claimed = current_claim(current_user, now)
+        claimed = claims.current_claim(current_user, now)
     return render_template("cases/home.html", can_claim=can_claim, count=count, count_cap=COUNT_CAP,
                            claimed=claimed)
 
