@@ -29,6 +29,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.init_app(app)
     i18n.init_app(app)
     queue.init_app(app)
+    from app.escalation import hooks as escalation_hooks
+
+    escalation_hooks.init_app(app)
 
     from app.api import views as api_views
     from app.auth import views as auth_views

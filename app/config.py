@@ -31,6 +31,17 @@ def from_environment(instance_path: str) -> dict:
         "FIXED_LINE_RETRY_HOURS": int(env.get("FIXED_LINE_RETRY_HOURS", "4")),
         "UNANSWERED_RETRY_HOURS": int(env.get("UNANSWERED_RETRY_HOURS", "2")),
         "CONTACT_RETRY_DAYS": int(env.get("CONTACT_RETRY_DAYS", "3")),
+        # SMS (see README, "SMS and escalation").
+        "SMS_PROVIDER": env.get("SMS_PROVIDER") or None,  # vonage | sandbox (default: by key)
+        "SMS_RATE_PER_SECOND": float(env.get("SMS_RATE_PER_SECOND", "30")),
+        "SMS_COST_PER_SEGMENT": float(env.get("SMS_COST_PER_SEGMENT", "10")),  # yen, estimate
+        "SMS_MAX_ATTEMPTS": int(env.get("SMS_MAX_ATTEMPTS", "8")),
+        "SMS_SENDING_STUCK_MINUTES": int(env.get("SMS_SENDING_STUCK_MINUTES", "10")),
+        "VONAGE_API_KEY": env.get("VONAGE_API_KEY") or None,
+        "VONAGE_API_SECRET": env.get("VONAGE_API_SECRET") or None,
+        "VONAGE_SIGNATURE_SECRET": env.get("VONAGE_SIGNATURE_SECRET") or None,
+        "VONAGE_SIGNATURE_METHOD": env.get("VONAGE_SIGNATURE_METHOD", "sha256"),
+        "VONAGE_REST_HOST": env.get("VONAGE_REST_HOST", "rest.nexmo.com"),
         "BABEL_DEFAULT_LOCALE": env.get("DEFAULT_LOCALE", "ja"),
         "BABEL_DEFAULT_TIMEZONE": env.get("TIMEZONE", "Asia/Tokyo"),
         "SESSION_COOKIE_HTTPONLY": True,

@@ -4,8 +4,11 @@ from app.audit.models import AuditEvent
 from app.auth.models import ApiToken, Department, User
 from app.calls.models import CallAttempt
 from app.cases.models import Case, Charge, ImportJob, Phone, Taxpayer
+from app.escalation.models import EscalationFiring, EscalationRule
+from app.sms.models import InboundSms, SmsMessage, SmsPart, SmsTemplate
 
 __all__ = [
-    "ApiToken", "AuditEvent", "CallAttempt", "Case", "Charge", "Department", "ImportJob",
-    "Phone", "Taxpayer", "User",
+    "ApiToken", "AuditEvent", "CallAttempt", "Case", "Charge", "Department", "EscalationFiring",
+    "EscalationRule", "ImportJob", "InboundSms", "Phone", "SmsMessage", "SmsPart", "SmsTemplate",
+    "Taxpayer", "User",
 ]

@@ -7,7 +7,9 @@ starts before the rows it reads are visible. Jobs take ids, never ORM objects.
 
 import logging
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 
 from flask import Flask, current_app, has_app_context
 from redis import Redis
@@ -41,26 +43,47 @@ def rq_queue(name: str) -> Queue:
     return Queue(name, connection=redis_connection())
 
 
-def enqueue_after_commit(job_name: str, *args, queue: str = "default", job_id: str | None = None):
-    """Run `job_name(*args)` (a dotted path) once the current transaction commits."""
-    db.session.info.setdefault(_PENDING, []).append((job_name, args, queue, job_id))
+def enqueue_after_commit(job_name: str, *args, queue: str = "default", job_id: str | None = None,
+                         at: datetime | None = None):
+    """Run `job_name(*args)` (a dotted path) once the current transaction commits; with `at`
+    (an aware datetime), not before that moment (RQ's scheduler, or a timer in-process)."""
+    db.session.info.setdefault(_PENDING, []).append((job_name, args, queue, job_id, at))
 
 
-def enqueue_now(job_name: str, *args, queue: str = "default", job_id: str | None = None) -> None:
+def enqueue_now(job_name: str, *args, queue: str = "default", job_id: str | None = None,
+                at: datetime | None = None) -> None:
     """Hand a job to RQ (or the in-process pool) immediately; failures are logged, not raised:
     the row that asked for the job stays in the database for a sweep to find."""
     app = current_app._get_current_object()
     state = app.extensions["jobqueue"]
     try:
         if state["redis"] is not None:
-            rq_queue(queue).enqueue(execute, job_name, *args, job_id=job_id, result_ttl=3600)
+            q = rq_queue(queue)
+            if at is not None:
+                q.enqueue_at(at, execute, job_name, *args, job_id=job_id, result_ttl=3600)
+            else:
+                q.enqueue(execute, job_name, *args, job_id=job_id, result_ttl=3600)
         else:
-            key = job_id or f"{job_name}{args}"
-            state["running"].add(key)
-            future = state["executor"].submit(_run_embedded, app, job_name, args)
-            future.add_done_callback(lambda _f: state["running"].discard(key))
+            _submit_embedded(app, state, job_name, args, job_id, at)
     except Exception:  # Redis down: the database row is the source of truth
         log.exception("could not enqueue %s", job_name)
+
+
+def _submit_embedded(app: Flask, state: dict, job_name: str, args: tuple, job_id, at) -> None:
+    key = job_id or f"{job_name}{args}"
+    state["running"].add(key)
+
+    def submit():
+        future = state["executor"].submit(_run_embedded, app, job_name, args)
+        future.add_done_callback(lambda _f: state["running"].discard(key))
+
+    delay = (at - datetime.now(at.tzinfo)).total_seconds() if at is not None else 0
+    if delay > 0:
+        timer = threading.Timer(delay, submit)
+        timer.daemon = True  # a restart loses it; the sweep finds the row again
+        timer.start()
+    else:
+        submit()
 
 
 ALIVE_RQ_STATUSES = frozenset({"queued", "started", "scheduled", "deferred"})
@@ -119,8 +142,8 @@ def _execute_in_context(job_name: str, args: tuple):
 def _flush_pending_jobs(session: Session) -> None:
     pending = session.info.pop(_PENDING, None)
     if pending and has_app_context():
-        for job_name, args, queue, job_id in pending:
-            enqueue_now(job_name, *args, queue=queue, job_id=job_id)
+        for job_name, args, queue, job_id, at in pending:
+            enqueue_now(job_name, *args, queue=queue, job_id=job_id, at=at)
 
 
 @event.listens_for(Session, "after_rollback")

@@ -1,6 +1,7 @@
 """Departments: their sender ID, callback number, calling/SMS hours and rest days."""
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time
 
@@ -15,6 +16,11 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 REST_DAY_WORDS = (*WEEKDAYS, "holidays")
 _ALNUM_SENDER = re.compile(r"^[A-Za-z0-9]{1,11}$")
 _NUMERIC_SENDER = re.compile(r"^[0-9]{1,15}$")
+
+
+# Called as hook(department, now, actor) in the same transaction, after the department is
+# flushed: the escalation package gives every new department its default template and rule.
+AFTER_DEPARTMENT_CREATED: list[Callable] = []
 
 
 class DepartmentError(ValueError):
@@ -114,6 +120,8 @@ def create_department(code: str, settings: DepartmentSettings, now: datetime, ac
     db.session.add(dept)
     db.session.flush()
     record(actor, "department.create", "department", dept.id, now, code=code)
+    for hook in AFTER_DEPARTMENT_CREATED:
+        hook(dept, now, actor)
     return dept
 
 

@@ -112,6 +112,8 @@ class Case(db.Model):
     taxpayer_id: Mapped[int] = mapped_column(ForeignKey("taxpayers.id"), index=True)
     department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
     status: Mapped[str] = mapped_column(String(16), default=CaseStatus.OPEN)
+    # Why a case is on hold: "escalated" (a rule handed it to a supervisor), or a person's word.
+    hold_reason: Mapped[str | None] = mapped_column(String(32))
     balance: Mapped[int] = mapped_column(BigInteger, default=0)
     oldest_due_date: Mapped[date | None] = mapped_column(Date)
     priority: Mapped[int] = mapped_column(default=0)

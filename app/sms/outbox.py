@@ -1,0 +1,117 @@
+"""The outbox: every SMS is a row first (with its idempotency key), its send job after commit.
+
+`queue_sms` is the only way a message is made; `suppression_reason` is the check made when a
+message is created and again by the send job right before sending (money still owed, case
+not on hold, number still consented, not opted out, usable).
+"""
+
+import uuid
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from app.cases.models import Case, CaseStatus, Phone, PhoneKind
+from app.extensions import db
+from app.queue import enqueue_after_commit
+from app.sms.encoding import cost, shape
+from app.sms.models import SmsMessage, SmsStatus, SuppressReason
+
+SEND_JOB = "app.sms.jobs.send_sms"
+SMS_QUEUE = "sms"
+
+# Checks that may veto a message, appended by later issues (a pending promise, ...):
+# check(message, case, now) -> a SuppressReason or None.
+EXTRA_CHECKS: list = []
+
+
+def best_mobile(case: Case) -> Phone | None:
+    """The case's first consented, usable, not opted-out mobile number, or None."""
+    for phone in case.taxpayer.phones:  # ordered by position
+        if phone.kind == PhoneKind.MOBILE and phone.consent and phone.usable and not phone.opted_out:
+            return phone
+    return None
+
+
+def suppression_reason(message: SmsMessage, now: datetime) -> str | None:
+    """Why `message` must not be sent now, or None when it may go."""
+    case, phone = message.case, message.phone
+    if case is not None:
+        if case.status == CaseStatus.CLOSED:
+            return SuppressReason.CASE_CLOSED
+        if case.status == CaseStatus.HOLD:
+            return SuppressReason.CASE_ON_HOLD
+        if case.balance <= 0:
+            return SuppressReason.PAID
+    if phone is not None:
+        if phone.opted_out:
+            return SuppressReason.OPTED_OUT
+        if not phone.consent:
+            return SuppressReason.NO_CONSENT
+        if not phone.usable:
+            return SuppressReason.PHONE_UNUSABLE
+    for check in EXTRA_CHECKS:
+        reason = check(message, case, now)
+        if reason:
+            return reason
+    return None
+
+
+def job_id_for(message: SmsMessage) -> str:
+    """A new RQ job id per attempt, so a retry never collides with the job that scheduled it."""
+    return f"sms-{message.id}-{message.attempts}"
+
+
+def enqueue_send(message: SmsMessage, at: datetime | None = None) -> None:
+    """Give `message` a fresh job id and start its send job after commit (at `at`, if given)."""
+    message.job_id = job_id_for(message)
+    enqueue_after_commit(SEND_JOB, message.id, queue=SMS_QUEUE, job_id=message.job_id, at=at)
+
+
+def message_by_key(key: str) -> SmsMessage | None:
+    return db.session.scalar(select(SmsMessage).where(SmsMessage.idempotency_key == key))
+
+
+def queue_sms(
+    case: Case, phone: Phone, text: str, *, idempotency_key: str, now: datetime,
+    rule=None, template=None, language: str = "ja", actor=None, not_before: datetime | None = None,
+) -> SmsMessage:
+    """Create the message row (status queued) and its send job after commit; the same
+    idempotency key twice returns the first message and queues nothing."""
+    existing = message_by_key(idempotency_key)
+    if existing is not None:
+        return existing
+    text_shape = shape(text)
+    message = SmsMessage(
+        department_id=case.department_id, case_id=case.id, phone_id=phone.id,
+        rule_id=getattr(rule, "id", None), template_id=getattr(template, "id", None),
+        created_by_id=getattr(actor, "id", None), idempotency_key=idempotency_key,
+        client_ref=uuid.uuid4().hex[:32], to_e164=phone.e164, sender=case.department.sender_id,
+        text=text, language=language, encoding=text_shape.encoding, segments=text_shape.segments,
+        cost=cost(text_shape.segments, current_app.config["SMS_COST_PER_SEGMENT"]),
+        status=SmsStatus.QUEUED, scheduled_for=not_before, created_at=now, updated_at=now,
+    )
+    saved = _insert(message)
+    if saved is not message:
+        return saved
+    enqueue_send(message, at=not_before if not_before and not_before > now else None)
+    return message
+
+
+def _insert(message: SmsMessage) -> SmsMessage:
+    """Flush `message`; when a concurrent transaction stored the same key first, return its row."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        db.session.add(message)
+        db.session.flush()
+        return message
+    try:
+        with db.session.begin_nested():
+            db.session.add(message)
+            db.session.flush()
+    except IntegrityError:
+        existing = message_by_key(message.idempotency_key)
+        if existing is None:
+            raise
+        return existing
+    return message
