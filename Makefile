@@ -22,7 +22,7 @@ run: $(STAMP) translations
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed --demo-if-empty
 	$(BIN)/flask jobs sweep
-	$(BIN)/flask run --host 127.0.0.1 --port 5000
+	$(BIN)/flask --app "wsgi:serve_demo()" run --host 127.0.0.1 --port 5000
 
 worker: $(STAMP)
 	$(BIN)/flask worker

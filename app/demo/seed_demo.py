@@ -22,9 +22,11 @@ DEMO_PASSWORD = "demo-password"
 DEFAULT_SEED = 2026
 
 # The demo must work whenever someone runs `make run`: at night, on Sundays and on public
-# holidays. So the demo departments call round the clock with no rest days; SMS keep
-# civil hours. A real department keeps the defaults (09:00-20:00, sun,holidays).
-_DEMO_HOURS = dict(calling_hours="00:00-24:00", sms_hours="08:00-21:00", rest_days="none")
+# holidays. So the demo departments call and text round the clock with no rest days (a
+# training session sees the reminder SMS arrive on the sandbox phone at once; set SMS hours
+# on the department settings page to see a message wait for the morning). A real department
+# keeps the defaults (09:00-20:00, sun,holidays).
+_DEMO_HOURS = dict(calling_hours="00:00-24:00", sms_hours="00:00-24:00", rest_days="none")
 DEPARTMENTS = {
     "TAX": DepartmentSettings(
         name="税務課 収納係", sender_id="MisatoTax", callback_phone="048-555-0101", **_DEMO_HOURS

@@ -1,0 +1,16 @@
+"""The in-process ticker runs periodic jobs only when there is no Redis (the `make run` demo)."""
+
+from app import create_app
+from app.ticker import start_in_process
+from tests.conftest import test_config
+
+
+def test_no_ticker_when_redis_is_configured(app):
+    assert start_in_process(app) is None
+    assert "ticker" not in app.extensions
+
+
+def test_ticker_starts_once_without_redis(_schema):
+    demo = create_app(test_config(REDIS_URL=None))
+    demo.extensions["ticker"] = "already running"  # a second call must not start another
+    assert start_in_process(demo) is None
