@@ -5,10 +5,13 @@ from app.auth.models import ApiToken, Department, User
 from app.calls.models import CallAttempt
 from app.cases.models import Case, Charge, ImportJob, Phone, Taxpayer
 from app.escalation.models import EscalationFiring, EscalationRule
+from app.payments.models import Payment
+from app.promises.models import Promise, PromiseInstalment
+from app.reports.models import ArchivedReport
 from app.sms.models import InboundSms, SmsMessage, SmsPart, SmsTemplate
 
 __all__ = [
-    "ApiToken", "AuditEvent", "CallAttempt", "Case", "Charge", "Department", "EscalationFiring",
+    "ApiToken", "ArchivedReport", "Payment", "Promise", "PromiseInstalment", "AuditEvent", "CallAttempt", "Case", "Charge", "Department", "EscalationFiring",
     "EscalationRule", "ImportJob", "InboundSms", "Phone", "SmsMessage", "SmsPart", "SmsTemplate",
     "Taxpayer", "User",
 ]

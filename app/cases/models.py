@@ -121,6 +121,8 @@ class Case(db.Model):
     next_action_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When payments brought the balance to zero (the case closed then): the reports count these.
+    paid_in_full_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
