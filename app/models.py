@@ -11,7 +11,7 @@ from app.reports.models import ArchivedReport
 from app.sms.models import InboundSms, SmsMessage, SmsPart, SmsTemplate
 
 __all__ = [
-    "ApiToken", "ArchivedReport", "Payment", "Promise", "PromiseInstalment", "AuditEvent", "CallAttempt", "Case", "Charge", "Department", "EscalationFiring",
-    "EscalationRule", "ImportJob", "InboundSms", "Phone", "SmsMessage", "SmsPart", "SmsTemplate",
-    "Taxpayer", "User",
+    "ApiToken", "ArchivedReport", "AuditEvent", "CallAttempt", "Case", "Charge", "Department",
+    "EscalationFiring", "EscalationRule", "ImportJob", "InboundSms", "Payment", "Phone", "Promise",
+    "PromiseInstalment", "SmsMessage", "SmsPart", "SmsTemplate", "Taxpayer", "User",
 ]
