@@ -1,0 +1,187 @@
+"""SMS template text: placeholders, the checks that keep a message from looking like fraud,
+rendering for one case, and the editor's preview (characters, encoding, segments, cost).
+
+A placeholder is `{name}` and nothing else: no attribute access, no format spec, no literal
+braces, so a template can never reach into Python objects and an unknown placeholder is a
+validation error when the template is saved, not a crash when the message is sent.
+"""
+
+import re
+import unicodedata
+from datetime import date
+
+from flask import current_app
+from flask_babel import gettext as _
+
+from app.sms.encoding import cost, shape
+
+PLACEHOLDERS = ("name", "amount", "due_date", "department", "callback_phone", "case_ref")
+LANGUAGES = ("ja", "en")
+MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+FIELD = re.compile(r"\{([^{}]*)\}")
+
+# Sample values for the preview: the longest a real message plausibly gets, so the counts
+# the editor shows are not an optimistic guess. Names are kept in kanji even in English
+# messages (that is how they are stored), so {name} makes an English message UCS-2 too.
+SAMPLE_NAME = "勅使河原 左衛門三郎"
+SAMPLE_AMOUNT = 99_999_999
+SAMPLE_DUE_DATE = date(2026, 12, 31)
+SAMPLE_CASE_REF = "R2026-00012345"
+
+# Web addresses: a scheme, www., an IP address, or a bare domain (any label, then a dot and a
+# country code or a common generic TLD: example.com, 例.jp, bit.ly/x, t.co).
+GENERIC_TLDS = (
+    "com|net|org|info|biz|xyz|top|site|online|shop|store|app|dev|link|click|live|life|club|"
+    "vip|work|tech|page|blog|asia|tokyo|osaka|mobi|name|pro|icu|cyou|buzz|fun|space|website|"
+    "email|support|help|pay|bank|money|finance|services|gov|edu|int|jobs|tel|cloud|digital|one"
+)
+URL_PATTERNS = (
+    re.compile(r"[a-z][a-z0-9+.-]*://", re.IGNORECASE),
+    re.compile(r"\bwww\d?\.", re.IGNORECASE),
+    re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}\b"),
+    re.compile(rf"[\w-]+\.(?:[a-z]{{2}}|{GENERIC_TLDS})(?![a-z])", re.IGNORECASE),
+)
+BANK_WORDS = re.compile(
+    r"口座|振り?込み?先|普通預金|当座預金|\baccount\s*(?:no\b|number|#)|\bbank\s+account"
+    r"|\bacct\b|\biban\b|\bsort\s+code|\brouting\s+number",
+    re.IGNORECASE,
+)
+DIGIT_RUN = re.compile(r"\d+(?:-\d+)*")
+ISO_DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}")
+MIN_ACCOUNT_DIGITS = 7
+
+
+def tokens(body: str) -> list[tuple[str, str]]:
+    """Split a body into ("text", ...) and ("field", name) tokens (no validation)."""
+    out, pos = [], 0
+    for match in FIELD.finditer(body):
+        if match.start() > pos:
+            out.append(("text", body[pos:match.start()]))
+        out.append(("field", match.group(1)))
+        pos = match.end()
+    if pos < len(body):
+        out.append(("text", body[pos:]))
+    return out
+
+
+def _placeholder_errors(body: str) -> list[str]:
+    errors = []
+    for kind, value in tokens(body):
+        if kind == "text":
+            if "{" in value or "}" in value:
+                errors.append(_("Unbalanced braces: use { and } only around a placeholder."))
+        elif re.search(r"[.\[\]]", value):
+            errors.append(_("{%(field)s}: attribute access is not allowed.", field=value))
+        elif re.search(r"[:!]", value):
+            errors.append(_("{%(field)s}: format specifications are not allowed.", field=value))
+        elif value not in PLACEHOLDERS:
+            errors.append(_("Unknown placeholder {%(field)s}. Known: %(known)s.", field=value,
+                            known=", ".join("{" + p + "}" for p in PLACEHOLDERS)))
+    return list(dict.fromkeys(errors))
+
+
+def _digits(text: str) -> str:
+    return re.sub(r"\D", "", unicodedata.normalize("NFKC", text or ""))
+
+
+def _is_callback(digits: str, callback_digits: str) -> bool:
+    if not callback_digits:
+        return False
+    international = "81" + callback_digits[1:] if callback_digits.startswith("0") else None
+    return digits in (callback_digits, international)
+
+
+def _without_fields(body: str) -> str:
+    """The literal text of a body (placeholders become spaces), NFKC-folded, so full-width
+    letters and digits are checked like their ASCII forms."""
+    literal = "".join(value if kind == "text" else " " for kind, value in tokens(body))
+    return unicodedata.normalize("NFKC", literal)
+
+
+def template_errors(body: str, department) -> list[str]:
+    """Why `body` may not be used as a message of `department` (empty when it may)."""
+    body = body or ""
+    if not body.strip():
+        return [_("The message text is required.")]
+    errors = _placeholder_errors(body)
+    literal = _without_fields(body)
+    if any(p.search(literal) for p in URL_PATTERNS):
+        errors.append(_("No web addresses or links: citizens are told that a message with a link "
+                        "is not from us."))
+    callback_digits = _digits(department.callback_phone)
+    runs = [_digits(r) for r in DIGIT_RUN.findall(literal) if not ISO_DATE.fullmatch(r)]
+    if BANK_WORDS.search(literal) or any(
+        len(r) >= MIN_ACCOUNT_DIGITS and not _is_callback(r, callback_digits) for r in runs
+    ):
+        errors.append(_("No bank account details: no account words and no numbers of 7 or more "
+                        "digits other than the callback number."))
+    stripped = body.lstrip()
+    if not (stripped.startswith("【{department}】") or stripped.startswith(f"【{department.name}】")):
+        errors.append(_("The message must start with the department's name in 【】: "
+                        "【{department}】 or 【%(name)s】.", name=department.name))
+    if "{callback_phone}" not in body and not any(_is_callback(r, callback_digits) for r in runs):
+        errors.append(_("The message must give the callback number: {callback_phone} or "
+                        "%(phone)s.", phone=department.callback_phone))
+    return errors
+
+
+def format_amount(amount: int) -> str:
+    return f"{amount:,}"
+
+
+def format_date(value: date | None, language: str) -> str:
+    """2026年11月30日 in Japanese, 30 Nov 2026 in English (never the server's locale)."""
+    if value is None:
+        return ""
+    if language == "en":
+        return f"{value.day} {MONTHS_EN[value.month - 1]} {value.year}"
+    return f"{value.year}年{value.month}月{value.day}日"
+
+
+def fill(body: str, values: dict[str, str]) -> str:
+    """Replace each known placeholder; anything else is left as written (never an error)."""
+    return "".join(
+        value if kind == "text" else values.get(value, "{" + value + "}") for kind, value in tokens(body)
+    )
+
+
+def render(body: str, case, department, due_date: date | None = None, language: str = "ja") -> str:
+    """The message text for `case`: `due_date` defaults to the case's oldest due date."""
+    values = {
+        "name": case.taxpayer.name,
+        "amount": format_amount(case.balance),
+        "due_date": format_date(due_date or case.oldest_due_date, language),
+        "department": department.name,
+        "callback_phone": department.callback_phone,
+        "case_ref": case.case_ref,
+    }
+    return fill(body, values)
+
+
+def sample_values(department, language: str) -> dict[str, str]:
+    return {
+        "name": SAMPLE_NAME,
+        "amount": format_amount(SAMPLE_AMOUNT),
+        "due_date": format_date(SAMPLE_DUE_DATE, language),
+        "department": department.name,
+        "callback_phone": department.callback_phone,
+        "case_ref": SAMPLE_CASE_REF,
+    }
+
+
+def preview(body: str, department, language: str) -> dict:
+    """What the editor shows for one body: the text rendered with long sample values, its
+    characters, encoding, segments and estimated cost, and the validation errors."""
+    body = body or ""
+    text = fill(body, sample_values(department, language))
+    text_shape = shape(text)
+    return {
+        "text": text,
+        "chars": len(text),
+        "units": text_shape.units,
+        "encoding": text_shape.encoding,
+        "encoding_label": "UCS-2" if text_shape.unicode else "GSM-7",
+        "segments": text_shape.segments if text else 0,
+        "cost": cost(text_shape.segments if text else 0, current_app.config["SMS_COST_PER_SEGMENT"]),
+        "errors": template_errors(body, department) if body.strip() else [],
+    }

@@ -1,0 +1,57 @@
+"""Shared builders for the escalation tests: calls through the real log_call, the test Redis."""
+
+from contextlib import contextmanager
+from datetime import timedelta
+
+from redis import Redis
+from rq import Queue
+from sqlalchemy import func, select
+
+from app.calls.services import log_call
+from app.escalation.models import EscalationFiring, EscalationRule
+from app.extensions import db
+from app.sms.models import SmsMessage
+from tests.conftest import TEST_REDIS_URL
+from tests.factories import WORKDAY_MORNING
+
+MOBILE = ("+819012345678", "mobile", True)
+MOBILE_NO_CONSENT = ("+819012345678", "mobile", False)
+FIXED = ("+81312345678", "fixed", True)
+
+
+def at(hours: float = 0, days: float = 0):
+    """A moment after WORKDAY_MORNING."""
+    return WORKDAY_MORNING + timedelta(hours=hours, days=days)
+
+
+def call(case, outcome="no_answer", when=None, phone_index=0, direction="outbound", actor=None):
+    """Log one call through the real service and commit, as the call view does."""
+    phone = case.taxpayer.phones[phone_index]
+    attempt = log_call(case, phone, outcome, direction, None, actor, when or at())
+    db.session.commit()
+    return attempt
+
+
+def default_rule(dept) -> EscalationRule:
+    return db.session.scalar(select(EscalationRule).where(EscalationRule.department_id == dept.id))
+
+
+def messages(case=None) -> list[SmsMessage]:
+    stmt = select(SmsMessage).order_by(SmsMessage.id)
+    if case is not None:
+        stmt = stmt.where(SmsMessage.case_id == case.id)
+    return list(db.session.scalars(stmt))
+
+
+def firing_count() -> int:
+    return db.session.scalar(select(func.count()).select_from(EscalationFiring))
+
+
+@contextmanager
+def sms_queue():
+    """The RQ queue "sms" in the test Redis."""
+    connection = Redis.from_url(TEST_REDIS_URL)
+    try:
+        yield Queue("sms", connection=connection)
+    finally:
+        connection.close()
