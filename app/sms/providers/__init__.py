@@ -3,7 +3,9 @@
 A provider's `send(message)` hands one SmsMessage over and returns the parts the provider
 accepted, or raises one of the errors below; it never touches the message's status (the send
 job does). `ProviderRetry` means "try again later, nothing was sent" (throttled, connection
-error, provider-side hiccup); `ProviderRejected` is permanent for this message.
+error, provider-side hiccup); `ProviderRejected` is permanent for this message;
+`ProviderNoAnswer` means the provider may or may not have taken it (its answer was lost), so
+it must not be sent again blindly.
 """
 
 from dataclasses import dataclass
@@ -32,13 +34,26 @@ class ProviderRetry(Exception):
 
 class ProviderRejected(Exception):
     """The provider refused the message for good: `code` and `text` as it gave them;
-    `dead_number` when the number itself cannot receive SMS (mark the phone unusable)."""
+    `dead_number` when the number itself cannot receive SMS (mark the phone unusable);
+    `accepted`: parts of a long message it took before refusing the rest (they are kept)."""
 
-    def __init__(self, code: str, text: str, dead_number: bool = False):
+    def __init__(self, code: str, text: str, dead_number: bool = False,
+                 accepted: tuple[AcceptedPart, ...] = ()):
         super().__init__(f"{code}: {text}")
         self.code = code
         self.text = text
         self.dead_number = dead_number
+        self.accepted = tuple(accepted)
+
+
+class ProviderNoAnswer(Exception):
+    """The request may have reached the provider but its answer was lost (read timeout, the
+    connection dropped after sending): sending again could text the citizen twice, so the
+    message becomes `unknown` until a delivery receipt carrying its client-ref resolves it."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
 
 
 class SmsProvider(Protocol):
