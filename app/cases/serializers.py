@@ -3,6 +3,8 @@
 from app.calls.models import CallAttempt
 from app.cases.models import Case
 from app.cases.timeline import calls_of
+from app.sms.serializers import sms_dict
+from app.sms.timeline import messages_of
 
 
 def case_summary(case: Case) -> dict:
@@ -55,7 +57,7 @@ def case_detail(case: Case) -> dict:
         ],
         "balance": case.balance,
         "calls": [call_dict(call) for call in calls_of(case)],
-        "sms": [],
+        "sms": [sms_dict(m) for m in messages_of(case)],
         "promises": [],
         "payments": [],
     }
