@@ -1,5 +1,140 @@
-"""(Filled in by the helper that owns this module.)"""
+"""Vonage's webhooks: delivery receipts (/webhooks/vonage/status) and replies
+(/webhooks/vonage/inbound), as GET query strings, form POSTs or JSON POSTs.
+
+With VONAGE_SIGNATURE_SECRET set, a request whose `sig` does not verify (the SDK's own
+check) or whose `timestamp` is more than 5 minutes off gets 401 and changes nothing.
+A malformed body gets 400; everything Vonage should not send again gets 200 (it retries
+on anything else). Also plugs the rest of the SMS screens into the app (see `init_app`).
+"""
+
+import json
+import logging
+from urllib.parse import parse_qsl
+
+from flask import Blueprint, current_app, jsonify, request
+from vonage_http_client import Auth
+
+from app import clock
+from app.extensions import csrf, db
+from app.sms.providers import provider_name
+from app.sms.receipts import ReceiptError, apply_receipt, handle_inbound
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("webhooks", __name__, url_prefix="/webhooks/vonage")
+csrf.exempt(bp)
+
+MAX_BODY_BYTES = 16 * 1024  # a receipt is ~500 bytes, a reply part at most a few hundred more
+MAX_FIELDS = 64
+MAX_CLOCK_SKEW_SECONDS = 5 * 60
 
 
 def init_app(app) -> None:
-    """Register this module's blueprint."""
+    """Register the webhooks, the hand opt-out route, the SMS timeline source and the outbox's
+    opt-out check (all idempotent: create_app may run many times in one process)."""
+    from app.sms import optout_views, timeline
+    from app.sms.outbox import EXTRA_CHECKS
+    from app.sms.receipts import number_opted_out
+
+    app.register_blueprint(bp)
+    optout_views.init_app(app)
+    timeline.register(app)
+    if number_opted_out not in EXTRA_CHECKS:
+        EXTRA_CHECKS.append(number_opted_out)
+    if provider_name(app.config) == "vonage" and not app.config.get("VONAGE_SIGNATURE_SECRET"):
+        app.logger.warning("VONAGE_SIGNATURE_SECRET is not set: Vonage webhooks are accepted unsigned.")
+
+
+def _form(raw: bytes) -> dict:
+    try:
+        pairs = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, encoding="utf-8",
+                          errors="strict", max_num_fields=MAX_FIELDS)
+    except UnicodeDecodeError as exc:
+        raise ReceiptError("the body is not UTF-8") from exc
+    except ValueError as exc:
+        raise ReceiptError("too many fields") from exc
+    params: dict = {}
+    for key, value in pairs:
+        params.setdefault(key, value)
+    return params
+
+
+def read_params() -> dict:
+    """The webhook's parameters from the query string (GET), a form or a JSON object (POST)."""
+    if request.method == "GET":
+        if len(request.query_string) > MAX_BODY_BYTES:
+            raise ReceiptError("the query string is too large")
+        return _form(request.query_string)
+    if (request.content_length or 0) > MAX_BODY_BYTES:
+        raise ReceiptError("the body is too large")
+    data = request.stream.read(MAX_BODY_BYTES + 1)
+    if len(data) > MAX_BODY_BYTES:
+        raise ReceiptError("the body is too large")
+    if not data.strip():
+        raise ReceiptError("the body is empty")
+    if request.mimetype == "application/json":
+        try:
+            params = json.loads(data.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise ReceiptError("the body is not valid JSON") from exc
+        if not isinstance(params, dict) or len(params) > MAX_FIELDS:
+            raise ReceiptError("the body must be a JSON object")
+        return params
+    if request.mimetype in ("application/x-www-form-urlencoded", ""):
+        return _form(data)
+    raise ReceiptError("unsupported content type")
+
+
+def signature_ok(params: dict, now_ts: float) -> bool:
+    """True without a signature secret; else `sig` must verify and `timestamp` be recent."""
+    config = current_app.config
+    secret = config.get("VONAGE_SIGNATURE_SECRET")
+    if not secret:
+        return True
+    sig, timestamp = params.get("sig"), params.get("timestamp")
+    if not isinstance(sig, str) or not sig or isinstance(timestamp, bool):
+        return False
+    try:
+        skew = abs(now_ts - int(str(timestamp)))
+    except ValueError:
+        return False
+    if skew > MAX_CLOCK_SKEW_SECONDS:
+        return False
+    auth = Auth(api_key=config.get("VONAGE_API_KEY") or "webhooks", signature_secret=secret,
+                signature_method=config.get("VONAGE_SIGNATURE_METHOD") or "sha256")
+    return auth.check_signature(dict(params))
+
+
+def _handle(kind: str, apply):
+    now = clock.utcnow()
+    try:
+        params = read_params()
+    except ReceiptError as exc:
+        return jsonify(error=str(exc)), 400
+    if not signature_ok(params, now.timestamp()):
+        log.warning("Vonage %s webhook refused: bad signature or stale timestamp", kind)
+        return jsonify(error="signature check failed"), 401
+    try:
+        result = apply(params, now)
+    except ReceiptError as exc:
+        db.session.rollback()
+        return jsonify(error=str(exc)), 400
+    db.session.commit()
+    return jsonify(result=result), 200
+
+
+@bp.route("/status", methods=["GET", "POST"])
+def status():
+    """A delivery receipt."""
+    return _handle("status", apply_receipt)
+
+
+@bp.route("/inbound", methods=["GET", "POST"])
+def inbound():
+    """A reply from a citizen (an opt-out keyword opts the number out)."""
+
+    def apply(params, now):
+        row = handle_inbound(params, now)
+        return "duplicate" if row is None else ("opted_out" if row.opt_out else "stored")
+
+    return _handle("inbound", apply)

@@ -1,0 +1,297 @@
+"""What comes back from the provider: delivery receipts, citizens' replies, opt-outs.
+
+`apply_receipt` applies one Vonage delivery receipt (DLR) to its part and the part's message;
+`handle_inbound` stores one reply and opts the number out when it is an opt-out keyword;
+`record_opt_out` is the same opt-out recorded by an operator. All of them work in the
+caller's transaction (the webhook or job commits) and audit with ids only.
+"""
+
+import logging
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+
+from app.audit.services import record
+from app.cases.models import Phone
+from app.extensions import db
+from app.sms.models import FINAL_STATUSES, InboundSms, SmsMessage, SmsPart, SmsStatus, SuppressReason
+from app.sms.outbox import back_to_call_queue, mark_dead_number
+from app.sms.receipt_codes import DEAD_NUMBER_CODES, describe
+
+log = logging.getLogger(__name__)
+
+
+class ReceiptError(ValueError):
+    """A webhook body that is not a receipt (or reply) as Vonage sends them."""
+
+
+# A Vonage DLR `status` -> the part's status.
+DLR_STATUSES = {
+    "delivered": SmsStatus.DELIVERED, "expired": SmsStatus.EXPIRED, "failed": SmsStatus.FAILED,
+    "rejected": SmsStatus.REJECTED, "accepted": SmsStatus.SENT, "buffered": SmsStatus.SENT,
+    "unknown": SmsStatus.UNKNOWN,
+}
+FAILURES = (SmsStatus.FAILED, SmsStatus.EXPIRED, SmsStatus.REJECTED)
+# A part only moves up this ladder: a late `accepted` never undoes `delivered`.
+_RANK = {SmsStatus.SENT: 0, SmsStatus.UNKNOWN: 1}
+_FINAL_RANK = 2
+
+
+def _field(params: dict, key: str, max_len: int, required: bool = False) -> str | None:
+    value = params.get(key)
+    if value is None or value == "":
+        if required:
+            raise ReceiptError(f"{key} is required")
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise ReceiptError(f"{key} must be a string")
+    value = str(value).strip()
+    if len(value) > max_len:
+        raise ReceiptError(f"{key} is too long")
+    return value
+
+
+@dataclass(frozen=True)
+class Receipt:
+    message_id: str
+    status: str  # the DLR word
+    err_code: str | None
+    client_ref: str | None
+    price: str | None
+    network: str | None
+
+
+def parse_receipt(params: dict) -> Receipt:
+    """Validate a DLR's fields (ReceiptError when it is not one)."""
+    status = (_field(params, "status", 16, required=True) or "").lower()
+    if status not in DLR_STATUSES:
+        raise ReceiptError("status is not a Vonage delivery status")
+    err_code = _field(params, "err-code", 16)
+    if err_code is not None and not err_code.isdigit():
+        raise ReceiptError("err-code must be a number")
+    return Receipt(
+        message_id=_field(params, "messageId", 64, required=True), status=status, err_code=err_code,
+        client_ref=_field(params, "client-ref", 200), price=_field(params, "price", 32),
+        network=_field(params, "network-code", 16),
+    )
+
+
+def _locked_message(receipt: Receipt) -> SmsMessage | None:
+    """The receipt's message, row-locked so concurrent receipts of its parts aggregate in turn."""
+    message_id = db.session.scalar(
+        select(SmsPart.message_id).where(SmsPart.provider_message_id == receipt.message_id))
+    if message_id is None and receipt.client_ref:
+        message_id = db.session.scalar(
+            select(SmsMessage.id).where(SmsMessage.client_ref == receipt.client_ref))
+    if message_id is None:
+        return None
+    message = db.session.scalar(select(SmsMessage).where(SmsMessage.id == message_id)
+                                .with_for_update().execution_options(populate_existing=True))
+    db.session.expire(message, ["parts"])
+    db.session.scalars(select(SmsPart).where(SmsPart.message_id == message_id)
+                       .execution_options(populate_existing=True)).all()
+    return message
+
+
+def apply_receipt(params: dict, now: datetime) -> str:
+    """Apply one delivery receipt: "updated", "duplicate" (nothing changed) or "unknown_id".
+
+    The part is found by `messageId`, else the message by `client-ref` (its worker died after
+    the provider accepted it: the part is attached and the message counts as sent)."""
+    receipt = parse_receipt(params)
+    message = _locked_message(receipt)
+    if message is None:
+        log.info("delivery receipt for an unknown message id %s", receipt.message_id)
+        return "unknown_id"
+    part = next((p for p in message.parts if p.provider_message_id == receipt.message_id), None)
+    attached = part is None
+    if attached:
+        part = SmsPart(provider_message_id=receipt.message_id, status=SmsStatus.SENT)
+        message.parts.append(part)
+    if not _update_part(part, receipt, now) and not attached:
+        return "duplicate"
+    before = message.status
+    _aggregate(message, now)
+    db.session.flush()
+    record(None, "sms.receipt", "sms_message", message.id, now, part_id=part.id, status=receipt.status,
+           err_code=receipt.err_code, message_status=message.status, attached=attached)
+    if message.status != before and message.status in FAILURES:
+        _after_failure(message, now)
+    return "updated"
+
+
+def _update_part(part: SmsPart, receipt: Receipt, now: datetime) -> bool:
+    new = DLR_STATUSES[receipt.status]
+    old_rank = _RANK.get(part.status, _FINAL_RANK)
+    if old_rank == _FINAL_RANK or _RANK.get(new, _FINAL_RANK) < old_rank:
+        return False  # final stays final; nothing moves backwards
+    values = {"status": new, "error_code": receipt.err_code,
+              "price": receipt.price or part.price, "network": receipt.network or part.network}
+    if all(getattr(part, key) == value for key, value in values.items()):
+        return False
+    for key, value in values.items():
+        setattr(part, key, value)
+    part.receipt_at = now
+    return True
+
+
+def _aggregate(message: SmsMessage, now: datetime) -> None:
+    """The message's status from its parts: failed when one part failed, delivered when all
+    expected parts are; a finished message keeps its status."""
+    if message.sent_at is None:
+        message.sent_at = now  # the provider accepted it, whatever the worker managed to record
+    message.updated_at = now
+    if message.status in FINAL_STATUSES:
+        return
+    parts = message.parts
+    expected = max(message.parts_expected or message.segments or 1, len(parts))
+    failed = next((p for p in parts if p.status in FAILURES), None)
+    if failed is not None:
+        message.status = failed.status
+        message.error_code = failed.error_code
+        message.error_text = describe(failed.error_code, failed.status)
+        message.reason = None
+    elif sum(p.status == SmsStatus.DELIVERED for p in parts) >= expected:
+        message.status = SmsStatus.DELIVERED
+        message.delivered_at = now
+        message.reason = None
+    elif len(parts) >= expected and any(p.status == SmsStatus.UNKNOWN for p in parts):
+        message.status = SmsStatus.UNKNOWN
+        message.reason = "receipt_unknown"
+    else:
+        message.status = SmsStatus.SENT
+        message.reason = None
+
+
+def _after_failure(message: SmsMessage, now: datetime) -> None:
+    """An SMS that did not arrive hands the case back to the operators; a dead number is
+    marked unusable so no rule texts it again."""
+    if message.error_code in DEAD_NUMBER_CODES:
+        mark_dead_number(message, now)
+        if message.phone_id is not None:
+            record(None, "phone.unusable", "phone", message.phone_id, now, reason="sms_failed",
+                   message_id=message.id, err_code=message.error_code)
+    elif message.case is not None:
+        back_to_call_queue(message.case, now)
+
+
+# --- replies and opt-outs ----------------------------------------------------------------
+
+OPT_OUT_KEYWORDS = {
+    "stop": "STOP", "quit": "QUIT", "end": "END", "cancel": "CANCEL", "unsubscribe": "UNSUBSCRIBE",
+    "opt out": "OPT OUT", "revoke": "REVOKE", "停止": "停止", "配信停止": "配信停止",
+}
+
+
+def _trim(word: str) -> str:
+    """`word` without surrounding punctuation, symbols, spaces or control characters."""
+    def edge(ch: str) -> bool:
+        return unicodedata.category(ch)[0] in "PSZC"
+
+    start, end = 0, len(word)
+    while start < end and edge(word[start]):
+        start += 1
+    while end > start and edge(word[end - 1]):
+        end -= 1
+    return word[start:end]
+
+
+def opt_out_keyword(text: str) -> str | None:
+    """The opt-out keyword `text` is (the whole message or its first word), or None.
+    Case-insensitive, full-width/half-width folded (NFKC), punctuation around it ignored."""
+    words = [w for w in (_trim(w) for w in unicodedata.normalize("NFKC", text or "").casefold().split())
+             if w]
+    if not words:
+        return None
+    for candidate in (" ".join(words), " ".join(words[:2]), words[0]):
+        if candidate in OPT_OUT_KEYWORDS:
+            return OPT_OUT_KEYWORDS[candidate]
+    return None
+
+
+def parse_msisdn(params: dict) -> str:
+    """The sender's number as E.164 (Vonage sends it without "+")."""
+    digits = (_field(params, "msisdn", 20, required=True) or "").removeprefix("+")
+    if not digits.isdigit() or not 6 <= len(digits) <= 15 or not digits.isascii():
+        raise ReceiptError("msisdn must be a phone number")
+    return "+" + digits
+
+
+def handle_inbound(params: dict, now: datetime) -> InboundSms | None:
+    """Store one reply; an opt-out keyword opts the number out. The same inbound message id
+    twice is stored once: the second time returns None and changes nothing."""
+    msisdn = parse_msisdn(params)
+    provider_id = _field(params, "messageId", 64, required=True)
+    text = _field(params, "text", 2000) or ""
+    keyword = opt_out_keyword(text)
+    if db.session.scalar(select(InboundSms.id).where(InboundSms.provider_message_id == provider_id)):
+        return None
+    row = InboundSms(provider_message_id=provider_id, msisdn=msisdn, to=_field(params, "to", 20) or "",
+                     text=text, keyword=keyword or "", opt_out=keyword is not None, received_at=now)
+    if not _insert_once(row):
+        return None
+    record(None, "sms.inbound", "inbound_sms", row.id, now, opt_out=row.opt_out)
+    if keyword is not None:
+        opt_out_number(msisdn, None, now, source="inbound", inbound_id=row.id)
+    return row
+
+
+def _insert_once(row: InboundSms) -> bool:
+    """Flush `row`; False when a concurrent request stored the same provider id first."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        db.session.add(row)
+        db.session.flush()
+        return True
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+            db.session.flush()
+    except IntegrityError:
+        return False
+    return True
+
+
+def record_opt_out(phone: Phone, actor, now: datetime, source: str) -> list[int]:
+    """Opt `phone`'s number out (by hand: source "operator"); see `opt_out_number`."""
+    return opt_out_number(phone.e164, actor, now, source=source)
+
+
+def opt_out_number(e164: str, actor, now: datetime, source: str, **details) -> list[int]:
+    """Opt out every Phone with this E.164 number and suppress its messages still waiting to
+    be sent (queued/scheduled -> suppressed, reason opted_out). Returns the suppressed ids."""
+    phones = list(db.session.scalars(select(Phone).where(Phone.e164 == e164).order_by(Phone.id)
+                                     .with_for_update()))
+    for phone in phones:
+        if not phone.opted_out:
+            phone.opted_out = True
+            phone.opted_out_at = now
+            record(actor, "phone.opt_out", "phone", phone.id, now, source=source, **details)
+    phone_ids = [p.id for p in phones]
+    waiting = db.session.scalars(
+        select(SmsMessage)
+        .where(or_(SmsMessage.to_e164 == e164, SmsMessage.phone_id.in_(phone_ids)),
+               SmsMessage.status.in_((SmsStatus.QUEUED, SmsStatus.SCHEDULED)))
+        .order_by(SmsMessage.id).with_for_update()
+    )
+    suppressed = []
+    for message in waiting:
+        message.status = SmsStatus.SUPPRESSED
+        message.reason = SuppressReason.OPTED_OUT
+        message.updated_at = now
+        suppressed.append(message.id)
+        record(actor, "sms.suppress", "sms_message", message.id, now, reason=SuppressReason.OPTED_OUT)
+    return suppressed
+
+
+def number_opted_out(message: SmsMessage, case, now: datetime) -> str | None:
+    """An outbox check: the number said STOP (on any Phone row, or by a reply), even when this
+    message's own Phone row was imported after that."""
+    opted = db.session.scalar(select(Phone.id).where(Phone.e164 == message.to_e164, Phone.opted_out)
+                              .limit(1))
+    if opted is None:
+        opted = db.session.scalar(select(InboundSms.id).where(InboundSms.msisdn == message.to_e164,
+                                                              InboundSms.opt_out).limit(1))
+    return SuppressReason.OPTED_OUT if opted is not None else None
