@@ -26,7 +26,9 @@ def sweep_lost_jobs() -> dict:
     """Find rows whose job was lost and hand them to the queue again; returns counts by kind."""
     from app.cases.jobs import sweep_lost_imports
     from app.extensions import db
+    from app.sms.jobs import sweep_lost_sms
 
-    counts = {"imports": sweep_lost_imports(clock.utcnow())}
+    now = clock.utcnow()
+    counts = {"imports": sweep_lost_imports(now), "sms": sweep_lost_sms(now)}
     db.session.commit()
     return counts
