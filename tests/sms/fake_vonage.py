@@ -59,6 +59,7 @@ class Request:
     message_ids: list[str] = field(default_factory=list)
     parts: int = 0  # how many SMS the text makes as sent (type and length)
     lossy: bool = False  # non-GSM characters sent as type=text: the phone would show "?"
+    auth: str | None = None  # how the credentials came: "basic" (header) or "params"
 
     @property
     def client_ref(self) -> str | None:
@@ -254,6 +255,10 @@ class FakeVonage:
         now_mono, now_wall = time.monotonic(), time.time()
         with self._lock:
             request = Request(now_mono, now_wall, params, "accepted")
+            if params.get("api_key") is not None:
+                request.auth = "params"
+            elif (authorization or "").startswith("Basic "):
+                request.auth = "basic"
             self._requests.append(request)
             step = self._script.pop(0) if self._script else None
             if not _authorised(params, authorization, self.api_key, self.api_secret):
