@@ -168,12 +168,13 @@ class FakeVonage:
         with self._lock:
             self._script.extend([("http", code, retry_after)] * count)
 
-    def hang_next(self, count: int, seconds: float) -> None:
-        """Take the next `count` messages (they count as sent) but answer only after `seconds`
-        (or `release()`); a client that gave up or died never hears back."""
+    def hang_next(self, count: int, seconds: float, after: int = 0) -> None:
+        """After `after` normal answers, take the next `count` messages (they count as sent)
+        but answer only after `seconds` (or `release()`): a client that gave up or died never
+        hears back."""
         with self._lock:
             self._release.clear()
-            self._script.extend([("hang", seconds)] * count)
+            self._script.extend([None] * after + [("hang", seconds)] * count)
 
     def release(self) -> None:
         self._release.set()

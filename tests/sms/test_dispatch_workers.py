@@ -1,0 +1,135 @@
+"""Dispatch with real worker processes (`flask worker --burst`, forking RQ workers with their
+scheduler, as in production): the rate limit holds across two of them, and a worker killed
+mid-send plus a flushed Redis lose nothing and send nothing twice."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from app import clock
+from app.extensions import db
+from app.sms.jobs import sweep_lost_sms
+from app.sms.models import SmsMessage, SmsStatus
+from tests import factories as f
+from tests.conftest import TEST_DATABASE_URL, TEST_REDIS_URL
+from tests.sms.conftest import API_KEY, API_SECRET, make_message, redis
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def start_worker(fake, log_dir: Path, name: str, rate: float) -> subprocess.Popen:
+    """A `flask worker --burst` process serving the sms queue, in its own process group."""
+    env = {
+        **os.environ, "FLASK_APP": "wsgi", "DATABASE_URL": TEST_DATABASE_URL, "REDIS_URL": TEST_REDIS_URL,
+        "SECRET_KEY": "test-secret", "SMS_PROVIDER": "vonage", "VONAGE_API_KEY": API_KEY,
+        "VONAGE_API_SECRET": API_SECRET, "VONAGE_REST_HOST": fake.host,
+        "REQUESTS_CA_BUNDLE": fake.ca_file, "SMS_RATE_PER_SECOND": str(rate),
+    }
+    with open(log_dir / f"{name}.log", "wb") as log:
+        return subprocess.Popen([sys.executable, "-m", "flask", "worker", "--burst", "--queues", "sms"],
+                                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+
+
+def finish(worker: subprocess.Popen, timeout: float = 120) -> int:
+    try:
+        return worker.wait(timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait()
+        raise
+
+
+def kill_everything(worker: subprocess.Popen) -> None:
+    """SIGKILL the worker and its work horse (RQ puts the horse in a process group of its own),
+    as a crashed host would."""
+    for pid in [*child_pids(worker.pid), worker.pid]:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    worker.wait()
+
+
+def child_pids(parent: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()  # "pid (comm) state ppid ..."
+        except OSError:
+            continue  # gone meanwhile
+        if int(fields[1]) == parent:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def jobs_done(log_dir: Path, name: str) -> int:
+    return (log_dir / f"{name}.log").read_text().count("Job OK")
+
+
+def statuses(ids) -> dict[int, str]:
+    db.session.rollback()
+    rows = db.session.execute(select(SmsMessage.id, SmsMessage.status).where(SmsMessage.id.in_(ids)))
+    return dict(rows.all())
+
+
+def open_all_day():
+    return f.department("TAX", sms_hours="00:00-24:00", rest_days="none")  # the real clock runs here
+
+
+def test_rate_limit_holds_across_two_worker_processes(app, fake_vonage, tmp_path):
+    rate = 4  # well under what two workers manage, so the shared bucket is what holds them back
+    fake_vonage.set_rate_limit(rate)  # Vonage's own limit, at the configured rate
+    dept = open_all_day()
+    ids = [make_message(f.case(dept), now=clock.utcnow()) for _ in range(24)]
+
+    workers = [start_worker(fake_vonage, tmp_path, f"w{i}", rate) for i in range(2)]
+    assert [finish(w) for w in workers] == [0, 0]
+
+    assert jobs_done(tmp_path, "w0") > 0 and jobs_done(tmp_path, "w1") > 0  # both sent
+    assert fake_vonage.throttled_count() == 0
+    assert fake_vonage.max_per_window(1.0) <= rate + 1
+    assert sorted(fake_vonage.sent_per_client_ref().values()) == [1] * len(ids)
+    assert set(statuses(ids).values()) == {SmsStatus.SENT}
+
+
+@pytest.mark.parametrize("receipt", [True, False], ids=["receipt-arrives", "no-receipt"])
+def test_killed_worker_and_flushed_redis_lose_nothing_and_send_nothing_twice(
+        app, fake_vonage, tmp_path, receipt):
+    from app.sms.receipts import apply_receipt
+
+    dept = open_all_day()
+    ids = [make_message(f.case(dept), now=clock.utcnow()) for _ in range(10)]
+    fake_vonage.hang_next(1, 60, after=3)  # Vonage takes the 4th message and the worker dies waiting
+
+    worker = start_worker(fake_vonage, tmp_path, "killed", 50)
+    deadline = time.monotonic() + 60
+    while not fake_vonage.hanging() and time.monotonic() < deadline and worker.poll() is None:
+        time.sleep(0.02)
+    assert fake_vonage.hanging(), (tmp_path / "killed.log").read_text()
+    kill_everything(worker)
+    redis().flushdb()  # the FLUSHALL scenario: every job in flight is gone
+    fake_vonage.release()
+    [hung] = fake_vonage.hanging()
+    hung_id = db.session.scalar(select(SmsMessage.id).where(SmsMessage.client_ref == hung.client_ref))
+    assert statuses([hung_id]) == {hung_id: SmsStatus.SENDING}
+    if receipt:  # the delivery receipt names the client-ref the worker never recorded
+        for dlr in fake_vonage.receipts(hung.client_ref):
+            assert apply_receipt(dlr, clock.utcnow()) == "updated"
+        db.session.commit()
+
+    later = clock.utcnow() + timedelta(minutes=11)
+    assert sweep_lost_sms(later) == 6 + (0 if receipt else 1)  # the 6 never tried (+ the stuck one)
+    assert finish(start_worker(fake_vonage, tmp_path, "new", 50)) == 0
+
+    assert sorted(fake_vonage.sent_per_client_ref().values()) == [1] * len(ids)
+    final = statuses(ids)
+    assert final.pop(hung_id) == (SmsStatus.DELIVERED if receipt else SmsStatus.UNKNOWN)
+    assert set(final.values()) == {SmsStatus.SENT}
