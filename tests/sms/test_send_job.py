@@ -170,3 +170,34 @@ def test_sweep_resolves_stuck_sending_rows_without_sending(app, fake_vonage, clo
     assert message(recent).status == SmsStatus.SENDING
     work(monkeypatch)
     assert fake_vonage.requests == []
+
+
+def test_without_redis_the_same_job_runs_in_process(app, fake_vonage):
+    """REDIS_URL unset (the `make run` demo): jobs on the in-process pool, delays on timers,
+    the rate limit in the process. Real clock here: the timers run on it."""
+    import time
+
+    from app import clock as real_clock
+    from app import queue
+
+    saved, saved_url = app.extensions["jobqueue"], app.config["REDIS_URL"]
+    app.config.update(REDIS_URL=None, SMS_RETRY_BASE_SECONDS=0.1)
+    queue.init_app(app)
+    try:
+        dept = f.department("TAX", sms_hours="00:00-24:00", rest_days="none")
+        fake_vonage.answer_next(1, "1", "Throttled")  # one retry goes through a timer
+        ids = [make_message(f.case(dept), now=real_clock.utcnow()) for _ in range(3)]
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            db.session.rollback()
+            if {message(i).status for i in ids} == {SmsStatus.SENT}:
+                break
+            time.sleep(0.05)
+    finally:
+        app.extensions["jobqueue"]["executor"].shutdown(wait=True)
+        app.extensions["jobqueue"] = saved
+        app.config["REDIS_URL"] = saved_url
+    assert {message(i).status for i in ids} == {SmsStatus.SENT}
+    assert sorted(fake_vonage.sent_per_client_ref().values()) == [1, 1, 1]
+    assert fake_vonage.throttled_count() == 1
+    assert redis().keys("sms:ratelimit:*") == []
