@@ -154,16 +154,16 @@ def _aggregate(message: SmsMessage, now: datetime) -> None:
         message.error_code = failed.error_code
         message.error_text = describe(failed.error_code, failed.status)
         message.reason = None
-    elif sum(p.status == SmsStatus.DELIVERED for p in parts) >= expected:
+        return
+    # Not failed: whatever a retry or a lost answer left in the error fields is over.
+    message.error_code = message.error_text = message.reason = None
+    if sum(p.status == SmsStatus.DELIVERED for p in parts) >= expected:
         message.status = SmsStatus.DELIVERED
         message.delivered_at = now
-        message.reason = None
     elif len(parts) >= expected and any(p.status == SmsStatus.UNKNOWN for p in parts):
-        message.status = SmsStatus.UNKNOWN
-        message.reason = "receipt_unknown"
+        message.status, message.reason = SmsStatus.UNKNOWN, "receipt_unknown"
     else:
         message.status = SmsStatus.SENT
-        message.reason = None
 
 
 def _after_failure(message: SmsMessage, now: datetime) -> None:

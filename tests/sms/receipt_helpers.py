@@ -88,8 +88,12 @@ def work(monkeypatch, queues=("sms",)) -> None:
     """Run a real RQ worker in burst mode over the test Redis."""
     monkeypatch.setenv("DATABASE_URL", TEST_DATABASE_URL)
     monkeypatch.setenv("REDIS_URL", TEST_REDIS_URL)
-    worker = SimpleWorker(list(queues), connection=Redis.from_url(TEST_REDIS_URL))
-    worker.work(burst=True)
+    connection = Redis.from_url(TEST_REDIS_URL)
+    try:
+        SimpleWorker(list(queues), connection=connection).work(burst=True)
+    finally:
+        connection.close()
+        db.session.remove()
 
 
 def minutes(n: int) -> timedelta:

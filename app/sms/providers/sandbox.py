@@ -124,7 +124,7 @@ def conversation(number: str, user, limit: int = 100) -> list[Bubble]:
     replies = db.session.scalars(select(InboundSms).where(InboundSms.msisdn == number)
                                  .order_by(InboundSms.id.desc()).limit(limit))
     bubbles += [Bubble(False, r.msisdn, r.text, r.received_at, "reply", f"in-{r.id}") for r in replies]
-    return sorted(bubbles, key=lambda b: (b.at, b.key))
+    return sorted(bubbles, key=lambda b: (b.at, not b.incoming, b.key))  # a reply after its message
 
 
 def sandbox_reply(number: str, to: str, text: str, now: datetime) -> dict:
