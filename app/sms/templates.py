@@ -11,7 +11,7 @@ import unicodedata
 from datetime import date
 
 from flask import current_app
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _
 
 from app.sms.encoding import cost, shape
 
@@ -64,20 +64,25 @@ def tokens(body: str) -> list[tuple[str, str]]:
     return out
 
 
-def _placeholder_errors(body: str) -> list[str]:
-    errors = []
+def _placeholder_errors(body: str) -> list:
+    errors, seen = [], set()
     for kind, value in tokens(body):
+        if (kind, value if kind == "field" else "") in seen:
+            continue
         if kind == "text":
             if "{" in value or "}" in value:
+                seen.add(("text", ""))
                 errors.append(_("Unbalanced braces: use { and } only around a placeholder."))
-        elif re.search(r"[.\[\]]", value):
+            continue
+        seen.add((kind, value))
+        if re.search(r"[.\[\]]", value):
             errors.append(_("{%(field)s}: attribute access is not allowed.", field=value))
         elif re.search(r"[:!]", value):
             errors.append(_("{%(field)s}: format specifications are not allowed.", field=value))
         elif value not in PLACEHOLDERS:
             errors.append(_("Unknown placeholder {%(field)s}. Known: %(known)s.", field=value,
                             known=", ".join("{" + p + "}" for p in PLACEHOLDERS)))
-    return list(dict.fromkeys(errors))
+    return errors
 
 
 def _digits(text: str) -> str:
@@ -98,8 +103,9 @@ def _without_fields(body: str) -> str:
     return unicodedata.normalize("NFKC", literal)
 
 
-def template_errors(body: str, department) -> list[str]:
-    """Why `body` may not be used as a message of `department` (empty when it may)."""
+def template_errors(body: str, department) -> list:
+    """Why `body` may not be used as a message of `department` (empty when it may); lazy
+    strings, translated when shown."""
     body = body or ""
     if not body.strip():
         return [_("The message text is required.")]
@@ -183,5 +189,5 @@ def preview(body: str, department, language: str) -> dict:
         "encoding_label": "UCS-2" if text_shape.unicode else "GSM-7",
         "segments": text_shape.segments if text else 0,
         "cost": cost(text_shape.segments if text else 0, current_app.config["SMS_COST_PER_SEGMENT"]),
-        "errors": template_errors(body, department) if body.strip() else [],
+        "errors": [str(e) for e in template_errors(body, department)] if body.strip() else [],
     }

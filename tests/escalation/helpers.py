@@ -55,3 +55,10 @@ def sms_queue():
         yield Queue("sms", connection=connection)
     finally:
         connection.close()
+
+
+@contextmanager
+def request_context(app, lang="en"):
+    """Messages are translated per request: check them inside one (English)."""
+    with app.test_request_context(headers={"Accept-Language": lang}):
+        yield
