@@ -1,9 +1,14 @@
 """The sandbox provider (receipts it makes itself, through apply_receipt) and the sandbox
 phone page: a message sent by the real send job on a real RQ worker ends `delivered`."""
 
-import pytest
+import threading
+import time
 
-from app import clock
+import pytest
+from playwright.sync_api import expect, sync_playwright
+from werkzeug.serving import make_server
+
+from app import clock, queue
 from app.auth.models import Department
 from app.cases.models import Case, Phone
 from app.extensions import db
@@ -12,6 +17,7 @@ from app.sms.models import InboundSms, SmsMessage, SmsStatus
 from app.sms.providers import get_provider
 from app.sms.providers.sandbox import SandboxProvider
 from tests import factories as f
+from tests.browser.test_operator_flow import CHROMIUM_ARGS
 from tests.sms.receipt_helpers import LONG_JA, MOBILE, NOW, audits, fresh, queued_message, work
 
 FAILING = "+819012340000"
@@ -132,3 +138,75 @@ def test_the_page_is_404_when_the_provider_is_vonage_and_needs_a_login(client, d
     dept_app.config.update(SMS_PROVIDER="vonage", VONAGE_API_KEY="k", VONAGE_API_SECRET="s")
     assert client.get("/sandbox/phone").status_code == 404
     assert client.get("/sandbox/phone/messages").status_code == 404
+
+
+@pytest.fixture
+def live_server(app, dept):
+    """The test app over HTTP on a free port (the clock is the test's, inside SMS hours)."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+    server.server_close()
+
+
+def test_the_phone_page_refreshes_itself_and_sends_a_stop_in_a_real_browser(live_server, dept, monkeypatch):
+    case = f.case(dept)
+    case_id = case.id
+    first = send_through_the_job(case, monkeypatch, "【TAX Division】First reminder. 048-555-0100")
+    phone_id = first.phone_id
+    f.user("op", "operator", first.department)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            page.set_default_timeout(15000)
+            page.goto(f"{live_server}/login")
+            page.fill("#login", "op")
+            page.fill("#password", f.PASSWORD)
+            page.click("form.card button[type=submit]")
+            page.goto(f"{live_server}/sandbox/phone")
+            bubbles = page.get_by_test_id("bubble")
+            expect(bubbles).to_have_count(1)
+            expect(bubbles.first).to_contain_text("First reminder")
+            expect(bubbles.first.get_by_test_id("ticks")).to_have_text("✓✓")
+
+            # A second message is sent while the page is open: the page's poll shows it.
+            queued_message(db.session.get(Case, case_id), "【TAX Division】Second reminder. 048-555-0100")
+            work(monkeypatch)
+            expect(bubbles).to_have_count(2)
+            expect(bubbles.nth(1)).to_contain_text("Second reminder")
+            expect(bubbles.nth(1).get_by_test_id("ticks")).to_have_text("✓✓")
+
+            page.get_by_test_id("reply-text").fill("停止")
+            page.get_by_test_id("reply-send").click()
+            expect(bubbles).to_have_count(3)
+            expect(page.locator(".bubble.out")).to_contain_text("停止")
+        finally:
+            browser.close()
+    db.session.expire_all()
+    assert db.session.get(Phone, phone_id).opted_out
+
+
+def test_without_redis_the_receipts_come_in_process_too(app, dept):
+    """REDIS_URL unset (the `make run` demo): the send job and the sandbox's receipts job run
+    on the in-process pool, and the message ends delivered."""
+    saved, saved_url = app.extensions["jobqueue"], app.config["REDIS_URL"]
+    app.config["REDIS_URL"] = None
+    queue.init_app(app)
+    try:
+        message_id = queued_message(f.case(dept)).id
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            db.session.rollback()
+            if db.session.get(SmsMessage, message_id).status == SmsStatus.DELIVERED:
+                break
+            time.sleep(0.05)
+    finally:
+        app.extensions["jobqueue"]["executor"].shutdown(wait=True)
+        app.extensions["jobqueue"] = saved
+        app.config["REDIS_URL"] = saved_url
+    assert fresh(SmsMessage, message_id).status == SmsStatus.DELIVERED
+    assert rq_queue("sms").count == 0  # nothing went through Redis
