@@ -37,6 +37,12 @@ def from_environment(instance_path: str) -> dict:
         "SMS_COST_PER_SEGMENT": float(env.get("SMS_COST_PER_SEGMENT", "10")),  # yen, estimate
         "SMS_MAX_ATTEMPTS": int(env.get("SMS_MAX_ATTEMPTS", "8")),
         "SMS_SENDING_STUCK_MINUTES": int(env.get("SMS_SENDING_STUCK_MINUTES", "10")),
+        # Promises to pay (see README, "Promises and payments").
+        "PROMISE_HORIZON_DAYS": int(env.get("PROMISE_HORIZON_DAYS", "90")),
+        "PROMISE_GRACE_DAYS": int(env.get("PROMISE_GRACE_DAYS", "3")),
+        "PROMISE_TOLERANCE_PERCENT": float(env.get("PROMISE_TOLERANCE_PERCENT", "100")),
+        "PROMISE_REMINDER_TIME": env.get("PROMISE_REMINDER_TIME", "10:00"),
+        "PROMISE_MAX_INSTALMENTS": int(env.get("PROMISE_MAX_INSTALMENTS", "12")),
         "VONAGE_API_KEY": env.get("VONAGE_API_KEY") or None,
         "VONAGE_API_SECRET": env.get("VONAGE_API_SECRET") or None,
         "VONAGE_SIGNATURE_SECRET": env.get("VONAGE_SIGNATURE_SECRET") or None,
