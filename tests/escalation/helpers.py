@@ -62,3 +62,32 @@ def request_context(app, lang="en"):
     """Messages are translated per request: check them inside one (English)."""
     with app.test_request_context(headers={"Accept-Language": lang}):
         yield
+
+
+def signed_in(app, user):
+    """A fresh client (English UI) logged in as `user` through the real form."""
+    from tests.conftest import IsolatedClient
+    from tests.factories import login
+
+    app.test_client_class = IsolatedClient
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    assert login(client, user).status_code == 302
+    return client
+
+
+def token_of(client, url):
+    """The CSRF token of the page at `url`."""
+    from tests.factories import csrf_from
+
+    page = client.get(url)
+    assert page.status_code == 200, page.status_code
+    return csrf_from(page.get_data(as_text=True))
+
+
+def audits(action):
+    from app.audit.models import AuditEvent
+
+    db.session.expire_all()
+    return list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == action)
+                                   .order_by(AuditEvent.id)))
