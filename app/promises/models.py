@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Date, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
@@ -26,7 +26,7 @@ class Promise(db.Model):
         Index("ix_promises_case", "case_id", "created_at"),
         # The daily judge and the reminder walk the pending promises only.
         Index("ix_promises_pending_due", "last_due_date",
-              postgresql_where="status = 'pending'", sqlite_where="status = 'pending'"),
+              postgresql_where=text("status = 'pending'"), sqlite_where=text("status = 'pending'")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -4,7 +4,7 @@ and replies received from citizens."""
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import Department, User
@@ -69,8 +69,8 @@ class SmsMessage(db.Model):
         Index("ix_sms_messages_case", "case_id", "created_at"),
         # The sweep walks the unfinished messages only.
         Index("ix_sms_messages_pending", "status", "scheduled_for",
-              postgresql_where="status IN ('queued', 'scheduled', 'sending')",
-              sqlite_where="status IN ('queued', 'scheduled', 'sending')"),
+              postgresql_where=text("status IN ('queued', 'scheduled', 'sending')"),
+              sqlite_where=text("status IN ('queued', 'scheduled', 'sending')")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -112,7 +112,7 @@ def upgrade():
     )
     with op.batch_alter_table('sms_messages', schema=None) as batch_op:
         batch_op.create_index('ix_sms_messages_case', ['case_id', 'created_at'], unique=False)
-        batch_op.create_index('ix_sms_messages_pending', ['status', 'scheduled_for'], unique=False, postgresql_where="status IN ('queued', 'scheduled', 'sending')", sqlite_where="status IN ('queued', 'scheduled', 'sending')")
+        batch_op.create_index('ix_sms_messages_pending', ['status', 'scheduled_for'], unique=False, postgresql_where=sa.text("status IN ('queued', 'scheduled', 'sending')"), sqlite_where=sa.text("status IN ('queued', 'scheduled', 'sending')"))
 
     op.create_table('escalation_firings',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -206,7 +206,7 @@ def downgrade():
 
     op.drop_table('escalation_firings')
     with op.batch_alter_table('sms_messages', schema=None) as batch_op:
-        batch_op.drop_index('ix_sms_messages_pending', postgresql_where="status IN ('queued', 'scheduled', 'sending')", sqlite_where="status IN ('queued', 'scheduled', 'sending')")
+        batch_op.drop_index('ix_sms_messages_pending', postgresql_where=sa.text("status IN ('queued', 'scheduled', 'sending')"), sqlite_where=sa.text("status IN ('queued', 'scheduled', 'sending')"))
         batch_op.drop_index('ix_sms_messages_case')
 
     op.drop_table('sms_messages')

@@ -67,7 +67,7 @@ def upgrade():
     )
     with op.batch_alter_table('promises', schema=None) as batch_op:
         batch_op.create_index('ix_promises_case', ['case_id', 'created_at'], unique=False)
-        batch_op.create_index('ix_promises_pending_due', ['last_due_date'], unique=False, postgresql_where="status = 'pending'", sqlite_where="status = 'pending'")
+        batch_op.create_index('ix_promises_pending_due', ['last_due_date'], unique=False, postgresql_where=sa.text("status = 'pending'"), sqlite_where=sa.text("status = 'pending'"))
 
     op.create_table('promise_instalments',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -100,7 +100,7 @@ def downgrade():
 
     op.drop_table('promise_instalments')
     with op.batch_alter_table('promises', schema=None) as batch_op:
-        batch_op.drop_index('ix_promises_pending_due', postgresql_where="status = 'pending'", sqlite_where="status = 'pending'")
+        batch_op.drop_index('ix_promises_pending_due', postgresql_where=sa.text("status = 'pending'"), sqlite_where=sa.text("status = 'pending'"))
         batch_op.drop_index('ix_promises_case')
 
     op.drop_table('promises')

@@ -30,19 +30,19 @@ def test_sweep_recovers_an_import_whose_job_was_flushed(app, monkeypatch):
     import_id = _queued_import(minutes_ago=10)
     Redis.from_url(TEST_REDIS_URL).flushdb()  # the job is gone, the row is not
 
-    assert sweep_lost_jobs() == {"imports": 1}
+    assert sweep_lost_jobs() == {"imports": 1, "sms": 0}
     work(monkeypatch)
 
     db.session.expire_all()
     assert db.session.get(ImportJob, import_id).status == "done"
     assert db.session.scalar(select(func.count()).select_from(Case)) == 2
-    assert sweep_lost_jobs() == {"imports": 0}  # done: nothing more to do
+    assert sweep_lost_jobs() == {"imports": 0, "sms": 0}  # done: nothing more to do
 
 
 def test_sweep_leaves_a_waiting_job_and_a_fresh_import_alone(app):
     f.department("TAX")
     _queued_import(minutes_ago=10)  # its RQ job is still queued
-    assert sweep_lost_jobs() == {"imports": 0}
+    assert sweep_lost_jobs() == {"imports": 0, "sms": 0}
     assert Redis.from_url(TEST_REDIS_URL).llen("rq:queue:imports") == 1
 
 
