@@ -14,3 +14,7 @@ KIND_LABELS = {
     PhoneKind.FIXED: _l("fixed"),
     PhoneKind.OTHER: _l("other"),
 }
+# Why a phone became unusable, besides the call outcomes that mark it (wrong/invalid number).
+UNUSABLE_REASON_LABELS = {
+    "sms_failed": _l("SMS could not be delivered"),
+}

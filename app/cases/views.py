@@ -11,6 +11,7 @@ from app.auth.access import roles_required
 from app.auth.models import Role
 from app.calls.forms import DIRECTION_LABELS, OUTCOME_LABELS, CallForm
 from app.cases import claims
+from app.cases.labels import UNUSABLE_REASON_LABELS
 from app.cases.phones import display as phone_display
 from app.cases.search import search_cases, visible_case
 from app.cases.timeline import timeline
@@ -76,6 +77,7 @@ def case_screen(case_id: int):
                                            submission_key=uuid.uuid4().hex)
     return render_template(
         "cases/case.html", case=case, entries=timeline(case), forms=forms, outcomes=OUTCOME_LABELS,
+        unusable_reasons=UNUSABLE_REASON_LABELS,
         directions=DIRECTION_LABELS,
         phones={p.id: p for p in case.taxpayer.phones}, can_claim=current_user.role in CLAIMERS,
         now=clock.utcnow(),
