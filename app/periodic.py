@@ -19,6 +19,8 @@ class Periodic:
 
 PERIODIC_JOBS = (
     Periodic("sweep-lost-jobs", "app.periodic.sweep_lost_jobs", interval_seconds=60),
+    # Last month's report PDFs, once the 1st has come (idempotent: makes only what is missing).
+    Periodic("monthly-reports", "app.reports.archive.run_monthly_archive", interval_seconds=3600),
 )
 
 

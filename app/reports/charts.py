@@ -1,0 +1,61 @@
+"""The report's charts as SVG, made by pygal: the trend per day and the promise outcomes.
+
+The same SVG goes inline on the screen and into the PDF. No JavaScript (pygal's tooltips
+script would be fetched from a CDN), and a font family that has Japanese glyphs.
+"""
+
+from datetime import date
+
+import pygal
+from flask_babel import gettext as _
+from pygal.style import Style
+
+FONT_FAMILY = "IPAGothic, 'IPAPGothic', 'Noto Sans CJK JP', sans-serif"
+
+
+def _style(*colors: str) -> Style:
+    return Style(
+        font_family=FONT_FAMILY, background="white", plot_background="white",
+        foreground="#1d2733", foreground_strong="#1d2733", foreground_subtle="#5b6675",
+        colors=colors, title_font_size=16, legend_font_size=12, label_font_size=11,
+        major_label_font_size=11, value_font_size=12, no_data_font_size=18,
+    )
+
+
+TREND_STYLE = _style("#0b5cad", "#1f7a3a", "#e0a100", "#b3261e")
+OUTCOME_STYLE = _style("#1f7a3a", "#e0a100", "#b3261e")
+_COMMON = dict(js=[], disable_xml_declaration=True, legend_at_bottom=True, truncate_legend=-1)
+
+
+def _day_label(day: str, total_days: int) -> str:
+    d = date.fromisoformat(day)
+    return f"{d.month}/{d.day}" if total_days <= 62 else d.isoformat()
+
+
+def trend_svg(summary: dict, width: int = 900, height: int = 380) -> str:
+    """Attempts, contacts and SMS delivered per day; payments (yen) on the secondary axis."""
+    daily = summary["daily"]
+    chart = pygal.Line(width=width, height=height, style=TREND_STYLE, x_label_rotation=30,
+                       show_minor_x_labels=False, dots_size=2, no_data_text=_("No data"), **_COMMON)
+    chart.title = _("Per day")
+    chart.x_labels = [_day_label(d["date"], len(daily)) for d in daily]
+    chart.x_labels_major_every = max(1, len(daily) // 12)
+    chart.add(_("Call attempts"), [d["attempts"] for d in daily])
+    chart.add(_("Contacts"), [d["contacts"] for d in daily])
+    chart.add(_("SMS delivered"), [d["sms_delivered"] for d in daily])
+    chart.add(_("Payments (yen)"), [d["payments"] for d in daily], secondary=True)
+    return chart.render(is_unicode=True)
+
+
+def outcomes_svg(summary: dict, width: int = 480, height: int = 320) -> str:
+    """The promises judged in the period: kept, partially kept, broken."""
+    outcomes = summary["promise_outcomes"]
+    chart = pygal.Bar(width=width, height=height, style=OUTCOME_STYLE, print_values=True,
+                      no_data_text=_("No promises judged"), **_COMMON)
+    chart.title = _("Promise outcomes")
+    if any(outcomes.values()):  # all zero: pygal's "no data" text instead of three empty bars
+        chart.x_labels = [_("Promises judged")]
+        chart.add(_("Kept"), [outcomes["kept"]])
+        chart.add(_("Partially kept"), [outcomes["partially_kept"]])
+        chart.add(_("Broken"), [outcomes["broken"]])
+    return chart.render(is_unicode=True)
