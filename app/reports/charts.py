@@ -4,11 +4,17 @@ The same SVG goes inline on the screen and into the PDF. No JavaScript (pygal's 
 script would be fetched from a CDN), and a font family that has Japanese glyphs.
 """
 
+import sys
 from datetime import date
 
 import pygal
 from flask_babel import gettext as _
 from pygal.style import Style
+
+# pygal appends a legacy import hook (for its map plugins, unused here) to sys.meta_path; from
+# then on every failed import anywhere in the process raises an ImportWarning (an error under
+# pytest's filterwarnings=error, e.g. fontTools probing for brotli). Take it out again.
+sys.meta_path[:] = [f for f in sys.meta_path if not isinstance(f, pygal.PluginImportFixer)]
 
 FONT_FAMILY = "IPAGothic, 'IPAPGothic', 'Noto Sans CJK JP', sans-serif"
 

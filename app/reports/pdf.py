@@ -9,8 +9,6 @@ from datetime import datetime
 
 from flask import current_app, render_template
 from flask_babel import force_locale
-from weasyprint import HTML
-from weasyprint.urls import URLFetcher
 
 from app.reports.charts import outcomes_svg, trend_svg
 from app.reports.kpi_table import GENERAL_NOTES, table
@@ -35,6 +33,9 @@ def render_pdf(result: dict, language: str, now: datetime) -> bytes:
     """The summary `result` (from kpis.summary) as PDF bytes."""
     if language not in LANGUAGES:
         raise ValueError(f"unsupported language {language!r}")
+    from weasyprint import HTML  # imported when needed: it takes a while, and web workers rarely need it
+    from weasyprint.urls import URLFetcher
+
     html = report_html(result, language, now)
     # Everything the report shows is in its HTML: never fetch a file or a URL while rendering.
     fetcher = URLFetcher(allowed_protocols={"data"})
