@@ -15,7 +15,7 @@ csrf.exempt(bp)
 
 
 def init_app(app) -> None:
-    from app.api import cases, imports, reports  # noqa: F401 (they add their routes to bp)
+    from app.api import cases, imports, payments, promises, reports  # noqa: F401 (they add routes to bp)
 
     app.register_blueprint(bp)
 

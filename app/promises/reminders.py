@@ -1,0 +1,112 @@
+"""The promise-due reminder: the day before an instalment falls due (or D days before, per the
+department's promise_due rules' `window_days`), the rule sends its SMS.
+
+`remind_due_promises` runs every 15 minutes (RQ cron, the in-process ticker) and by hand
+(`flask promises remind`); it does nothing before PROMISE_REMINDER_TIME local (default 10:00),
+so the reminders go out at that time. Each firing has a unique key per rule and instalment
+(`rule:<r>:case:<c>:instalment:<i>`), so running it again the same day (or the next, inside
+the window) sends nothing twice. No reminder for an instalment the payments already cover,
+for a promise no longer pending, or for a case that is not open; the send job checks again
+right before sending (see `hooks.promise_check`).
+"""
+
+import logging
+from collections import defaultdict
+from datetime import datetime, time, timedelta
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app import clock
+from app.cases.models import Case, CaseStatus
+from app.escalation.models import EscalationFiring, EscalationRule, Trigger
+from app.escalation.rules import fire_promise_rules
+from app.extensions import db
+from app.promises import accounting
+from app.promises.hooks import instalment_key
+from app.promises.models import Promise, PromiseInstalment, PromiseStatus
+
+log = logging.getLogger(__name__)
+BATCH = 500
+
+
+def reminder_time() -> time:
+    return time.fromisoformat(current_app.config["PROMISE_REMINDER_TIME"])
+
+
+def _due_rules() -> dict[int, list[EscalationRule]]:
+    """The active promise_due rules, by department."""
+    rules = defaultdict(list)
+    for rule in db.session.scalars(select(EscalationRule).where(
+            EscalationRule.trigger == Trigger.PROMISE_DUE, EscalationRule.active.is_(True))):
+        rules[rule.department_id].append(rule)
+    return rules
+
+
+def remind_due_promises(now: datetime | None = None) -> int:
+    """Fire the promise_due rules for the instalments due within their window; returns how
+    many rules fired (each firing queues its SMS, or does its other action)."""
+    now = now or clock.utcnow()
+    local = now.astimezone(clock.local_zone())
+    if local.time() < reminder_time():
+        return 0
+    rules = _due_rules()
+    if not rules:
+        return 0
+    today = local.date()
+    last_day = today + timedelta(days=max(r.window_days for rs in rules.values() for r in rs))
+    fired, after_id = 0, 0
+    while True:
+        rows = db.session.execute(
+            select(PromiseInstalment.id, Promise.id, Case.department_id)
+            .join(Promise, Promise.id == PromiseInstalment.promise_id)
+            .join(Case, Case.id == Promise.case_id)
+            .where(PromiseInstalment.status == PromiseStatus.PENDING,
+                   PromiseInstalment.due_date >= today, PromiseInstalment.due_date <= last_day,
+                   PromiseInstalment.id > after_id, Promise.status == PromiseStatus.PENDING,
+                   Case.status == CaseStatus.OPEN, Case.department_id.in_(list(rules)))
+            .order_by(PromiseInstalment.id).limit(BATCH)).all()
+        if not rows:
+            break
+        after_id = rows[-1][0]
+        fired += _remind_batch(rows, rules, today, now)
+        db.session.commit()
+    if fired:
+        log.info("promise-due rules fired: %d", fired)
+    return fired
+
+
+def _remind_batch(rows, rules, today, now: datetime) -> int:
+    promises = {p.id: p for p in db.session.scalars(
+        select(Promise).where(Promise.id.in_({promise_id for _, promise_id, _ in rows}))
+        .options(selectinload(Promise.instalments), selectinload(Promise.case)))}
+    done = _fired_keys(rows, promises, rules)
+    since = min(accounting.local_date(p.created_at) for p in promises.values())
+    totals = accounting.day_totals([p.case_id for p in promises.values()], since)
+    fired = 0
+    for instalment_id, promise_id, department_id in rows:
+        promise = promises[promise_id]
+        instalment = next(i for i in promise.instalments if i.id == instalment_id)
+        keys = {_key(rule, promise, instalment_id) for rule in rules[department_id]
+                if instalment.due_date - timedelta(days=rule.window_days) <= today}
+        if not keys or keys <= done:
+            continue  # no rule's day yet, or every rule has fired for it already
+        if accounting.instalment_covered(promise, instalment, totals.get(promise.case_id, [])):
+            continue
+        fired += len(fire_promise_rules(Trigger.PROMISE_DUE, promise.case, instalment_key(instalment_id),
+                                        instalment.due_date, now))
+    return fired
+
+
+def _key(rule: EscalationRule, promise: Promise, instalment_id: int) -> str:
+    return f"rule:{rule.id}:case:{promise.case_id}:{instalment_key(instalment_id)}"
+
+
+def _fired_keys(rows, promises, rules) -> set[str]:
+    """The firing keys of this batch already used (one query, by the unique key's index)."""
+    keys = [_key(rule, promises[promise_id], instalment_id)
+            for instalment_id, promise_id, department_id in rows for rule in rules[department_id]]
+    return set(db.session.scalars(
+        select(EscalationFiring.idempotency_key).where(EscalationFiring.idempotency_key.in_(keys))))
+
