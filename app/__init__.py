@@ -38,12 +38,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     from app.calls import views as calls_views
     from app.cases import views as cases_views
     from app.escalation import views as escalation_views
+    from app.promises import views as promises_views
     from app.public import views as public_views
     from app.reports import views as reports_views
     from app.sms import sandbox_views, template_views, webhooks
 
     for module in (auth_views, cases_views, calls_views, public_views, api_views, escalation_views,
-                   template_views, sandbox_views, webhooks, reports_views):
+                   template_views, sandbox_views, webhooks, reports_views, promises_views):
         module.init_app(app)
     cli.init_app(app)
     return app

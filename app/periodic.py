@@ -21,6 +21,9 @@ PERIODIC_JOBS = (
     Periodic("sweep-lost-jobs", "app.periodic.sweep_lost_jobs", interval_seconds=60),
     # Last month's report PDFs, once the 1st has come (idempotent: makes only what is missing).
     Periodic("monthly-reports", "app.reports.archive.run_monthly_archive", interval_seconds=3600),
+    # Promises: judged once their date + grace has passed; reminders from PROMISE_REMINDER_TIME.
+    Periodic("judge-promises", "app.promises.judge.judge_promises", interval_seconds=3600),
+    Periodic("promise-reminders", "app.promises.reminders.remind_due_promises", interval_seconds=900),
 )
 
 

@@ -3,6 +3,9 @@
 from app.calls.models import CallAttempt
 from app.cases.models import Case
 from app.cases.timeline import calls_of
+from app.payments.services import payments_of
+from app.promises.serializers import payment_dict, promise_dict
+from app.promises.timeline import promises_with_instalments
 from app.sms.serializers import sms_dict
 from app.sms.timeline import messages_of
 
@@ -58,6 +61,6 @@ def case_detail(case: Case) -> dict:
         "balance": case.balance,
         "calls": [call_dict(call) for call in calls_of(case)],
         "sms": [sms_dict(m) for m in messages_of(case)],
-        "promises": [],
-        "payments": [],
+        "promises": [promise_dict(p) for p in promises_with_instalments(case)],
+        "payments": [payment_dict(p) for p in payments_of(case)],
     }
