@@ -33,8 +33,8 @@ class ReportForm(FlaskForm):
 
     date_from = DateField(_l("From"), name="from", format="%Y-%m-%d", validators=[InputRequired()])
     date_to = DateField(_l("To"), name="to", format="%Y-%m-%d", validators=[InputRequired()])
-    department = SelectField(_l("Department"), choices=[])
-    operator = SelectField(_l("Operator"), choices=[])
+    department = SelectField(_l("Department"), choices=[], default="")
+    operator = SelectField(_l("Operator"), choices=[], default="")
 
     def validate_date_to(self, field):
         if self.date_from.data and field.data:

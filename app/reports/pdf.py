@@ -10,7 +10,7 @@ from datetime import datetime
 from flask import current_app, render_template
 from flask_babel import force_locale
 
-from app.reports.charts import outcomes_svg, trend_svg
+from app.reports.charts import outcomes_svg, payments_svg, trend_svg
 from app.reports.kpi_table import GENERAL_NOTES, table
 
 LANGUAGES = ("ja", "en")
@@ -24,7 +24,8 @@ def report_html(result: dict, language: str, now: datetime) -> str:
             "reports/pdf.html", result=result, rows=rows, notes=notes,
             general_notes=[str(n) for n in GENERAL_NOTES], language=language, generated_at=now,
             municipality=current_app.config["MUNICIPALITY_NAME"],
-            trend_svg=trend_svg(result, width=1000, height=420),
+            trend_svg=trend_svg(result, width=1000, height=400),
+            payments_svg=payments_svg(result, width=1000, height=320),
             outcomes_svg=outcomes_svg(result, width=560, height=340),
         )
 

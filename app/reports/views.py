@@ -13,7 +13,7 @@ from app.audit.services import record
 from app.auth.access import ALL_DEPARTMENTS, roles_required
 from app.extensions import db
 from app.reports import forms
-from app.reports.charts import outcomes_svg, trend_svg
+from app.reports.charts import outcomes_svg, payments_svg, trend_svg
 from app.reports.csv_export import render_csv
 from app.reports.kpi_table import GENERAL_NOTES, display, table
 from app.reports.kpis import summary
@@ -74,6 +74,7 @@ def screen():
     return render_template(
         "reports/screen.html", form=form, result=result, rows=rows, notes=notes,
         general_notes=GENERAL_NOTES, trend_svg=trend_svg(result), outcomes_svg=outcomes_svg(result),
+        payments_svg=payments_svg(result),
         export_args=query.args(), languages=LANGUAGES,
     )
 
