@@ -33,7 +33,10 @@ def call(case, outcome="no_answer", when=None, phone_index=0, direction="outboun
 
 
 def default_rule(dept) -> EscalationRule:
-    return db.session.scalar(select(EscalationRule).where(EscalationRule.department_id == dept.id))
+    """The department's first unanswered-calls rule (Misato's, made with the department)."""
+    return db.session.scalar(select(EscalationRule).where(
+        EscalationRule.department_id == dept.id, EscalationRule.trigger == "unanswered_calls",
+    ).order_by(EscalationRule.id))
 
 
 def messages(case=None) -> list[SmsMessage]:

@@ -84,6 +84,20 @@ def test_calls_to_a_fixed_line_never_make_an_sms(dept):
     assert [m.to_e164 for m in messages(both)] == ["+819011112222"]
 
 
+def test_a_fixed_line_call_does_not_send_a_pending_sms_either(dept):
+    """The streak reached N while the mobile had no consent; consent comes; the next call is
+    to the fixed line: still no SMS (only a counted call fires), the next mobile call sends."""
+    case = f.case(dept, phones=(MOBILE_NO_CONSENT, FIXED))
+    call(case, "no_answer", at(0))
+    call(case, "no_answer", at(3))
+    case.taxpayer.phones[0].consent = True
+    db.session.commit()
+    call(case, "no_answer", at(6), phone_index=1)
+    assert messages() == []
+    call(case, "no_answer", at(9))
+    assert len(messages(case)) == 1
+
+
 def test_scope_any_counts_fixed_line_calls_but_texts_the_mobile(dept):
     rule = default_rule(dept)
     rule.phone_scope = PhoneScope.ANY
