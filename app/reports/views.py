@@ -73,8 +73,9 @@ def screen():
     rows, notes = table(result)
     return render_template(
         "reports/screen.html", form=form, result=result, rows=rows, notes=notes,
-        general_notes=GENERAL_NOTES, trend_svg=trend_svg(result), outcomes_svg=outcomes_svg(result),
-        payments_svg=payments_svg(result),
+        general_notes=GENERAL_NOTES, trend_svg=trend_svg(result, width=700, height=330),
+        payments_svg=payments_svg(result, width=700, height=260),
+        outcomes_svg=outcomes_svg(result, width=440, height=280),
         export_args=query.args(), languages=LANGUAGES,
     )
 
