@@ -1,0 +1,68 @@
+"""An operator records an instalment plan on the case screen in a real browser and sees it."""
+
+import threading
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+from werkzeug.serving import make_server
+
+from app import clock
+from tests import factories as f
+from tests.browser.test_operator_flow import CHROMIUM_ARGS
+
+
+@pytest.fixture
+def live_server(app, monkeypatch):
+    monkeypatch.setattr(clock, "utcnow", lambda: f.WORKDAY_MORNING)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+    server.server_close()
+
+
+def test_operator_records_a_promise_with_two_instalments(live_server):
+    dept = f.department("TAX")
+    f.user("op1", "operator", dept)
+    case = f.case(dept, balance=50000)
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(locale="en-US")
+            page.set_default_timeout(15000)
+            page.goto(f"{live_server}/login")
+            page.fill("#login", "op1")
+            page.fill("#password", f.PASSWORD)
+            page.click("form.card button[type=submit]")
+            page.goto(f"{live_server}/cases/{case.id}")
+
+            amounts, dates = page.get_by_test_id("promise-amount"), page.get_by_test_id("promise-date")
+            expect(amounts).to_have_count(1)
+            # A mistake first: a date in the past comes back with the reason, the amount kept.
+            amounts.first.fill("20,000")
+            dates.first.fill("2026-11-01")
+            page.get_by_test_id("promise-submit").click()
+            expect(page.get_by_test_id("promise-error")).to_be_visible()
+            expect(page.get_by_test_id("promises")).to_contain_text("The date is in the past.")
+            expect(amounts.first).to_have_value("20,000")
+
+            dates.first.fill("2026-11-20")
+            page.get_by_test_id("promise-add-row").click()  # promise_form.js adds a row
+            expect(amounts).to_have_count(2)
+            amounts.nth(1).fill("15000")
+            dates.nth(1).fill("2026-12-20")
+            page.get_by_test_id("promise-notes").fill("two transfers")
+            page.get_by_test_id("promise-submit").click()
+
+            page.wait_for_url(f"**/cases/{case.id}")
+            expect(page.get_by_test_id("pending-promise")).to_contain_text("35,000")
+            entry = page.locator('[data-testid="timeline-promise"][data-label="pending"]')
+            expect(entry).to_have_count(1)
+            expect(entry.get_by_test_id("promise-instalments").locator("li")).to_have_count(2)
+            expect(entry).to_contain_text("2026-12-20")
+            expect(entry).to_contain_text("two transfers")
+        finally:
+            browser.close()
