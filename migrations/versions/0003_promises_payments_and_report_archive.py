@@ -88,6 +88,50 @@ def upgrade():
         batch_op.add_column(sa.Column('paid_in_full_at', sa.DateTime(timezone=True), nullable=True))
 
     # ### end Alembic commands ###
+    _add_promise_reminder_to_existing_departments()
+
+
+# Copied from app.escalation.defaults as it was when this migration was written: a migration
+# must not change when the app's code does.
+PROMISE_BODY_JA = (
+    "【{department}】{name}様 お約束いただいたお支払いの予定日は{due_date}です。"
+    "お支払い済みの場合はご容赦ください。お問い合わせは{callback_phone}へ（番号{case_ref}）"
+)
+PROMISE_BODY_EN = (
+    "【{department}】 Dear {name}, a reminder of the payment you promised for {due_date}. "
+    "If you have paid, please ignore this. Questions: {callback_phone} (ref {case_ref})."
+)
+
+
+def _add_promise_reminder_to_existing_departments():
+    """Data only: departments made before this release get what new ones get, the
+    promise-reminder template and the promise-due rule (the day before, send the SMS). Left
+    in place by the downgrade: without the promise tables nothing fires the rule."""
+    from datetime import UTC, datetime
+
+    now = datetime.now(UTC)
+    conn = op.get_bind()
+    templates = sa.table("sms_templates", *(sa.column(c) for c in (
+        "id", "department_id", "name", "body_ja", "body_en", "active", "created_at", "updated_at")))
+    rules = sa.table("escalation_rules", *(sa.column(c) for c in (
+        "department_id", "name", "trigger", "count", "window_days", "phone_scope", "action",
+        "template_id", "language", "priority_boost", "delay_minutes", "active", "created_at",
+        "updated_at")))
+    departments = conn.execute(sa.text(
+        "SELECT id FROM departments d WHERE NOT EXISTS (SELECT 1 FROM sms_templates t "
+        "WHERE t.department_id = d.id AND t.name = 'promise-reminder') ORDER BY id")).scalars().all()
+    for dept_id in departments:
+        conn.execute(templates.insert().values(
+            department_id=dept_id, name="promise-reminder", body_ja=PROMISE_BODY_JA,
+            body_en=PROMISE_BODY_EN, active=True, created_at=now, updated_at=now))
+        template_id = conn.execute(sa.text(
+            "SELECT id FROM sms_templates WHERE department_id = :d AND name = 'promise-reminder'"),
+            {"d": dept_id}).scalar_one()
+        conn.execute(rules.insert().values(
+            department_id=dept_id, name="Promise due tomorrow -> reminder SMS", trigger="promise_due",
+            count=1, window_days=1, phone_scope="mobile", action="send_sms", template_id=template_id,
+            language="ja", priority_boost=0, delay_minutes=0, active=True, created_at=now,
+            updated_at=now))
 
 
 def downgrade():
