@@ -1,5 +1,6 @@
 """What every new department starts with: Misato's rule, two unanswered calls to a mobile ->
-the payment-reminder SMS. Migration 0002 gives departments that existed before the same."""
+the payment-reminder SMS (migration 0002 gives departments that existed before the same), and
+the promise-due reminder the day before a promised payment (migration 0003)."""
 
 from datetime import datetime
 
@@ -50,6 +51,7 @@ def add_default_rules(dept: Department, now: datetime, actor=None) -> Escalation
     db.session.add(rule)
     db.session.flush()
     record(actor, "escalation_rule.create", "escalation_rule", rule.id, now, default=True)
+    add_promise_reminder(dept, now, actor)
     return rule
 
 

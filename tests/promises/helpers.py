@@ -5,7 +5,6 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import func, select
 
 from app.audit.models import AuditEvent
-from app.escalation.defaults import add_promise_reminder
 from app.escalation.models import Action, EscalationRule, PhoneScope, Trigger
 from app.extensions import db
 from app.payments.services import record_payment
@@ -39,12 +38,10 @@ def pay(case, amount: int, paid_on: date, now=None, ref: str | None = None):
 
 
 def promise_due_rule(dept) -> EscalationRule:
-    """The department's default promise-due rule (made here until new departments get it)."""
-    rule = db.session.scalar(select(EscalationRule).where(
+    """The promise-due rule every new department gets (app.escalation.defaults)."""
+    [rule] = db.session.scalars(select(EscalationRule).where(
         EscalationRule.department_id == dept.id, EscalationRule.trigger == Trigger.PROMISE_DUE))
-    if rule is None:
-        rule = add_promise_reminder(dept, WORKDAY_MORNING)
-        db.session.commit()
+    assert (rule.window_days, rule.action, rule.template.name) == (1, Action.SEND_SMS, "promise-reminder")
     return rule
 
 
