@@ -8,7 +8,7 @@ department). The operator filter applies to calls and promises only (the things 
 does); SMS, payments, cases paid in full and the reminder comparison stay department-wide.
 """
 
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import and_, exists, func, literal, or_, select, union_all
 
@@ -231,16 +231,23 @@ def _reminder_effect(period: Period, department_id: int | None) -> dict:
         select(literal("reminded").label("grp"), reminded.c.case_id, reminded.c.t0),
         select(literal("comparison").label("grp"), compared.c.case_id, compared.c.t0),
     ).subquery("anchors")
+    # Each case's first payment from its day 0 through day 14 (one join, not a look-up per case);
+    # the constant bounds let the planner take only the period's payments.
     d0 = local_day(anchors.c.t0, period)
-
-    def paid_within(days: int):
-        return exists().where(Payment.case_id == anchors.c.case_id, Payment.paid_on >= d0,
-                              Payment.paid_on <= add_days(d0, days))
-
+    longest = max(PAID_WITHIN_DAYS)
+    first_paid = (
+        select(anchors.c.grp, d0.label("d0"), func.min(Payment.paid_on).label("first_paid"))
+        .select_from(anchors)
+        .outerjoin(Payment, and_(Payment.case_id == anchors.c.case_id, Payment.paid_on >= d0,
+                                 Payment.paid_on <= add_days(d0, longest), Payment.paid_on >= period.start,
+                                 Payment.paid_on <= period.end + timedelta(days=longest)))
+        .group_by(anchors.c.grp, anchors.c.case_id, anchors.c.t0)
+    ).subquery("first_paid")
+    within = {n: first_paid.c.first_paid <= add_days(first_paid.c.d0, n) for n in PAID_WITHIN_DAYS}
     rows = db.session.execute(
-        select(anchors.c.grp, func.count().label("cases"),
-               *(func.count().filter(paid_within(n)).label(f"paid_{n}d") for n in PAID_WITHIN_DAYS))
-        .group_by(anchors.c.grp)
+        select(first_paid.c.grp, func.count().label("cases"),
+               *(func.count().filter(cond).label(f"paid_{n}d") for n, cond in within.items()))
+        .group_by(first_paid.c.grp)
     ).all()
     found = {r.grp: r for r in rows}
     result = {}
