@@ -21,7 +21,7 @@ from sqlalchemy.orm import selectinload
 from app import clock
 from app.audit.services import record
 from app.cases.models import Case
-from app.escalation.models import Trigger
+from app.escalation.models import EscalationRule, Trigger
 from app.extensions import db
 from app.promises import accounting
 from app.promises.models import Promise, PromiseInstalment, PromiseStatus
@@ -82,17 +82,31 @@ def _judge_batch(ids: list[int], today, now: datetime, counts: dict) -> None:
         return
     since = min(accounting.local_date(p.created_at) for p in promises)
     totals = accounting.day_totals([p.case_id for p in promises], since)
+    broken = []
     for promise in promises:
         verdict = accounting.judge(promise, totals.get(promise.case_id, []), today)
         apply(promise, verdict, now)
         counts["instalments"] += len(verdict.instalments)
         if verdict.status is not None:
             counts[str(verdict.status)] += 1
+        if verdict.status == PromiseStatus.BROKEN:
+            broken.append((promise, verdict))
+    db.session.flush()  # the batch's updates together; then the rules, each in its savepoint
+    with_rules = _departments_with_broken_rules()
+    for promise, verdict in broken:
+        if promise.case.department_id in with_rules:
+            fire_broken_rules(promise, verdict, now)
+
+
+def _departments_with_broken_rules() -> set[int]:
+    return set(db.session.scalars(select(EscalationRule.department_id).where(
+        EscalationRule.trigger == Trigger.PROMISE_BROKEN, EscalationRule.active.is_(True))))
 
 
 def apply(promise: Promise, verdict: accounting.Judgement, now: datetime) -> None:
-    """Write a judgement: instalment and promise statuses, the case's flag and next action,
-    the promise-broken rules; audited. The caller holds the case's lock and commits."""
+    """Write a judgement: instalment and promise statuses, the case's flag and next action;
+    audited. A broken promise's rules are the caller's (`fire_broken_rules`): the judge fires
+    them after flushing the whole batch. The caller holds the case's lock and commits."""
     for instalment, status in verdict.instalments:
         instalment.status, instalment.judged_at = status, now
     if verdict.status is None:
@@ -108,14 +122,16 @@ def apply(promise: Promise, verdict: accounting.Judgement, now: datetime) -> Non
                 case.next_action_at is None or case.next_action_at > now):
             case.next_action_at = now
     case.updated_at = now
-    db.session.flush()
     record(None, "promise.judge", "promise", promise.id, now, case_id=case.id,
            status=str(verdict.status), collected=verdict.collected, total=promise.total_amount)
-    if verdict.status == PromiseStatus.BROKEN:
-        from app.escalation.rules import fire_promise_rules
 
-        fire_promise_rules(Trigger.PROMISE_BROKEN, case, f"promise:{promise.id}:broken",
-                           verdict.due_date, now)
+
+def fire_broken_rules(promise: Promise, verdict: accounting.Judgement, now: datetime) -> None:
+    """The department's promise-broken rules, once per promise (the firing key)."""
+    from app.escalation.rules import fire_promise_rules
+
+    fire_promise_rules(Trigger.PROMISE_BROKEN, promise.case, f"promise:{promise.id}:broken",
+                       verdict.due_date, now)
 
 
 def settle_if_paid(case: Case, now: datetime) -> str | None:
@@ -130,4 +146,6 @@ def settle_if_paid(case: Case, now: datetime) -> str | None:
     totals = accounting.day_totals([case.id], accounting.local_date(promise.created_at))
     verdict = accounting.judge(promise, totals.get(case.id, []), accounting.local_today(now))
     apply(promise, verdict, now)
+    if verdict.status == PromiseStatus.BROKEN:  # an instalment missed before the judge's run
+        fire_broken_rules(promise, verdict, now)
     return verdict.status

@@ -59,7 +59,8 @@ def remind_due_promises(now: datetime | None = None) -> int:
     fired, after_id = 0, 0
     while True:
         rows = db.session.execute(
-            select(PromiseInstalment.id, Promise.id, Case.department_id)
+            select(PromiseInstalment.id.label("instalment_id"), PromiseInstalment.due_date,
+                   Promise.id.label("promise_id"), Promise.case_id, Case.department_id)
             .join(Promise, Promise.id == PromiseInstalment.promise_id)
             .join(Case, Case.id == Promise.case_id)
             .where(PromiseInstalment.status == PromiseStatus.PENDING,
@@ -69,44 +70,45 @@ def remind_due_promises(now: datetime | None = None) -> int:
             .order_by(PromiseInstalment.id).limit(BATCH)).all()
         if not rows:
             break
-        after_id = rows[-1][0]
-        fired += _remind_batch(rows, rules, today, now)
+        after_id = rows[-1].instalment_id
+        fired += _remind_batch(_to_do(rows, rules, today), today, now)
         db.session.commit()
     if fired:
         log.info("promise-due rules fired: %d", fired)
     return fired
 
 
-def _remind_batch(rows, rules, today, now: datetime) -> int:
+def _to_do(rows, rules, today) -> list:
+    """The rows some rule is due to fire for today and has not fired for yet (one query, on the
+    firing key's unique index): every run after the first of the day stops here."""
+    wanted = {row.instalment_id: {
+        _key(rule, row.case_id, row.instalment_id) for rule in rules[row.department_id]
+        if row.due_date - timedelta(days=rule.window_days) <= today} for row in rows}
+    keys = [key for row_keys in wanted.values() for key in row_keys]
+    done = set(db.session.scalars(
+        select(EscalationFiring.idempotency_key).where(EscalationFiring.idempotency_key.in_(keys))))
+    return [row for row in rows if wanted[row.instalment_id] - done]
+
+
+def _remind_batch(rows, today, now: datetime) -> int:
+    if not rows:
+        return 0
     promises = {p.id: p for p in db.session.scalars(
-        select(Promise).where(Promise.id.in_({promise_id for _, promise_id, _ in rows}))
+        select(Promise).where(Promise.id.in_({row.promise_id for row in rows}))
         .options(selectinload(Promise.instalments), selectinload(Promise.case)))}
-    done = _fired_keys(rows, promises, rules)
     since = min(accounting.local_date(p.created_at) for p in promises.values())
     totals = accounting.day_totals([p.case_id for p in promises.values()], since)
     fired = 0
-    for instalment_id, promise_id, department_id in rows:
-        promise = promises[promise_id]
-        instalment = next(i for i in promise.instalments if i.id == instalment_id)
-        keys = {_key(rule, promise, instalment_id) for rule in rules[department_id]
-                if instalment.due_date - timedelta(days=rule.window_days) <= today}
-        if not keys or keys <= done:
-            continue  # no rule's day yet, or every rule has fired for it already
+    for row in rows:
+        promise = promises[row.promise_id]
+        instalment = next(i for i in promise.instalments if i.id == row.instalment_id)
         if accounting.instalment_covered(promise, instalment, totals.get(promise.case_id, [])):
             continue
-        fired += len(fire_promise_rules(Trigger.PROMISE_DUE, promise.case, instalment_key(instalment_id),
+        fired += len(fire_promise_rules(Trigger.PROMISE_DUE, promise.case, instalment_key(instalment.id),
                                         instalment.due_date, now))
     return fired
 
 
-def _key(rule: EscalationRule, promise: Promise, instalment_id: int) -> str:
-    return f"rule:{rule.id}:case:{promise.case_id}:{instalment_key(instalment_id)}"
-
-
-def _fired_keys(rows, promises, rules) -> set[str]:
-    """The firing keys of this batch already used (one query, by the unique key's index)."""
-    keys = [_key(rule, promises[promise_id], instalment_id)
-            for instalment_id, promise_id, department_id in rows for rule in rules[department_id]]
-    return set(db.session.scalars(
-        select(EscalationFiring.idempotency_key).where(EscalationFiring.idempotency_key.in_(keys))))
-
+def _key(rule: EscalationRule, case_id: int, instalment_id: int) -> str:
+    """The key fire_promise_rules gives the firing of `rule` for this instalment."""
+    return f"rule:{rule.id}:case:{case_id}:{instalment_key(instalment_id)}"
