@@ -8,9 +8,9 @@ department). The operator filter applies to calls and promises only (the things 
 does); SMS, payments, cases paid in full and the reminder comparison stay department-wide.
 """
 
-from datetime import date, timedelta
+from datetime import date
 
-from sqlalchemy import and_, exists, func, literal, or_, select, union_all
+from sqlalchemy import and_, func, or_, select
 
 from app.auth.models import Department, User
 from app.calls.models import CallAttempt, CallDirection, CallOutcome
@@ -20,24 +20,20 @@ from app.escalation.models import EscalationRule, Trigger
 from app.extensions import db
 from app.payments.models import Payment
 from app.promises.models import Promise, PromiseStatus
-from app.reports.periods import Period, add_days, as_date, local_day
+from app.reports.periods import Period, as_date, local_day, rate, roomy_work_mem
+from app.reports.reminders import reminder_effect
 from app.sms.models import PENDING_STATUSES, SmsMessage, SmsStatus
 
 CONTACTS = (CallOutcome.ANSWERED, CallOutcome.THIRD_PARTY)
 SMS_FAILURES = (SmsStatus.FAILED, SmsStatus.EXPIRED, SmsStatus.REJECTED)
 JUDGED = (PromiseStatus.KEPT, PromiseStatus.PARTIALLY_KEPT, PromiseStatus.BROKEN)
-PAID_WITHIN_DAYS = (7, 14)
-
-
-def rate(numerator: int, denominator: int) -> float | None:
-    """A share rounded to 4 places; None when there is nothing to divide by."""
-    return round(numerator / denominator, 4) if denominator else None
 
 
 def summary(start: date, end: date, department_id: int | None, operator_id: int | None) -> dict:
     """Every KPI of the report for the local days start..end (inclusive), one department (or
     all with None) and optionally one operator; plain JSON-able values."""
     period = Period(start, end, local_zone())
+    roomy_work_mem()
     calls, daily_calls = _calls(period, department_id, operator_id)
     sms, daily_delivered = _sms(period, department_id)
     promises = _promises(period, department_id, operator_id)
@@ -57,7 +53,7 @@ def summary(start: date, end: date, department_id: int | None, operator_id: int 
         "sms": sms,
         "promises": promises,
         "payments": payments,
-        "reminder_effect": _reminder_effect(period, department_id),
+        "reminder_effect": reminder_effect(period, department_id),
         "operators": _per_operator(period, department_id, operator_id),
         "daily": daily,
         "promise_outcomes": {k: promises[k] for k in ("kept", "partially_kept", "broken")},
@@ -200,66 +196,6 @@ def _payments(period: Period, department_id: int | None) -> tuple[dict, dict]:
         "collected": int(sum(r.amount for r in rows)), "count": sum(r.n for r in rows),
         "cases_paid_in_full": db.session.scalar(full),
     }, {as_date(r.paid_on): int(r.amount) for r in rows}
-
-
-def _reminder_effect(period: Period, department_id: int | None) -> dict:
-    """Cases that got a reminder SMS in the period against cases called but not reminded:
-    the share with a payment from the anchor's local day through N days after it."""
-    m = SmsMessage
-    reminded = (
-        select(m.case_id.label("case_id"), func.min(m.sent_at).label("t0"))
-        .outerjoin(EscalationRule, EscalationRule.id == m.rule_id)
-        .where(period.contains(m.sent_at), m.case_id.is_not(None),
-               or_(EscalationRule.trigger.is_(None), EscalationRule.trigger != Trigger.PROMISE_DUE))
-        .group_by(m.case_id)
-    )
-    called = (
-        select(CallAttempt.case_id.label("case_id"), func.min(CallAttempt.at).label("t0"))
-        .join(Case, Case.id == CallAttempt.case_id)
-        .where(period.contains(CallAttempt.at), CallAttempt.direction == CallDirection.OUTBOUND)
-        .group_by(CallAttempt.case_id)
-    )
-    if department_id is not None:
-        reminded = reminded.where(m.department_id == department_id)
-        called = called.where(Case.department_id == department_id)
-    reminded = reminded.cte("reminded")
-    called = called.subquery("called")
-    compared = select(called.c.case_id, called.c.t0).where(
-        ~exists().where(reminded.c.case_id == called.c.case_id)
-    ).subquery("compared")
-    anchors = union_all(
-        select(literal("reminded").label("grp"), reminded.c.case_id, reminded.c.t0),
-        select(literal("comparison").label("grp"), compared.c.case_id, compared.c.t0),
-    ).subquery("anchors")
-    # Each case's first payment from its day 0 through day 14 (one join, not a look-up per case);
-    # the constant bounds let the planner take only the period's payments.
-    d0 = local_day(anchors.c.t0, period)
-    longest = max(PAID_WITHIN_DAYS)
-    first_paid = (
-        select(anchors.c.grp, d0.label("d0"), func.min(Payment.paid_on).label("first_paid"))
-        .select_from(anchors)
-        .outerjoin(Payment, and_(Payment.case_id == anchors.c.case_id, Payment.paid_on >= d0,
-                                 Payment.paid_on <= add_days(d0, longest), Payment.paid_on >= period.start,
-                                 Payment.paid_on <= period.end + timedelta(days=longest)))
-        .group_by(anchors.c.grp, anchors.c.case_id, anchors.c.t0)
-    ).subquery("first_paid")
-    within = {n: first_paid.c.first_paid <= add_days(first_paid.c.d0, n) for n in PAID_WITHIN_DAYS}
-    rows = db.session.execute(
-        select(first_paid.c.grp, func.count().label("cases"),
-               *(func.count().filter(cond).label(f"paid_{n}d") for n, cond in within.items()))
-        .group_by(first_paid.c.grp)
-    ).all()
-    found = {r.grp: r for r in rows}
-    result = {}
-    for grp in ("reminded", "comparison"):
-        row = found.get(grp)
-        cases = row.cases if row else 0
-        result[grp] = {"cases": cases}
-        for n in PAID_WITHIN_DAYS:
-            paid = getattr(row, f"paid_{n}d") if row else 0
-            result[grp][f"paid_{n}d"] = paid
-            result[grp][f"share_{n}d"] = rate(paid, cases)
-    return result
 
 
 def _per_operator(period: Period, department_id, operator_id) -> list[dict]:

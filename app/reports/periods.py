@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, Integer, cast, func, literal_column
+from sqlalchemy import Date, Integer, cast, func, literal_column, text
 
 from app.extensions import db
 
@@ -55,6 +55,23 @@ def period_problem(start: date, end: date) -> str | None:
     if (end - start).days + 1 > MAX_DAYS:
         return f"longer than {MAX_DAYS} days"
     return None
+
+
+def rate(numerator: int, denominator: int) -> float | None:
+    """A share rounded to 4 places; None when there is nothing to divide by."""
+    return round(numerator / denominator, 4) if denominator else None
+
+
+# A report groups up to a million cases: with PostgreSQL's default 4 MB the planner sorts on
+# disk or walks a whole index in case order instead of hashing (measured in bench/reports.py).
+REPORT_WORK_MEM = "64MB"
+
+
+def roomy_work_mem() -> None:
+    """Give the rest of this transaction's report queries more sort/hash memory (PostgreSQL;
+    SET LOCAL ends with the transaction)."""
+    if _is_postgresql():
+        db.session.execute(text(f"SET LOCAL work_mem = '{REPORT_WORK_MEM}'"))
 
 
 def _is_postgresql() -> bool:
