@@ -6,8 +6,8 @@ created, migrated and loaded on the first run (bench/reports_data.py: 1,000,000 
 3,000,000 call attempts, 300,000 SMS, 300,000 promises, 400,000 payments over 2026).
 
 For each scope (a month / the whole year; one department / all) it prints the median of:
-- sql: the statements summary() sends (recorded from SQLAlchemy), replayed on a bare psycopg
-  connection: the aggregation floor;
+- sql: the statements summary() sends (recorded from SQLAlchemy, its SET LOCAL work_mem
+  included), replayed on a bare psycopg connection in one transaction: the aggregation floor;
 - json: GET /api/v1/reports/summary through the app (token auth, ORM, JSON);
 - pdf: GET /reports/summary.pdf (the same summary, charts, WeasyPrint).
 --call-index creates `call_attempts (at)` by hand first (not in the migrations; see README).
@@ -119,7 +119,9 @@ def _now():
 
 def _replay(conn, statements) -> None:
     for statement, parameters in statements:
-        conn.execute(statement, parameters).fetchall()
+        cursor = conn.execute(statement, parameters)
+        if cursor.description is not None:
+            cursor.fetchall()
     conn.rollback()
 
 
@@ -144,7 +146,7 @@ def _record_statements(client, headers, query) -> list[tuple[str, dict]]:
         _get(client, "/api/v1/reports/summary", query, headers)
     finally:
         event.remove(engine, "before_cursor_execute", before)
-    touched = ("call_attempts", "sms_messages", "promises", "payments", "paid_in_full_at")
+    touched = ("SET LOCAL", "call_attempts", "sms_messages", "promises", "payments", "paid_in_full_at")
     return [(s, p) for s, p in seen if any(t in s for t in touched)]
 
 
