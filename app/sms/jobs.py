@@ -48,7 +48,7 @@ NO_PROVIDER_ANSWER = "no_provider_answer"
 
 def send_sms(message_id: int) -> str:
     """Send message `message_id` if it is still due to go; returns what the job did."""
-    peek = db.session.get(SmsMessage, message_id)
+    peek = db.session.get(SmsMessage, message_id, populate_existing=True)
     now = clock.utcnow()
     if peek is None:
         return "missing"

@@ -12,82 +12,28 @@ them to a webhook, for the accepted parts, handed to a callback.
         env = {"REQUESTS_CA_BUNDLE": fake.ca_file, "VONAGE_REST_HOST": fake.host, ...}
 """
 
-import base64
 import itertools
-import json
 import secrets
-import socket
 import ssl
 import threading
 import time
 from collections import Counter
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qsl, urlsplit
 
+from tests.sms.fake_vonage_wire import (
+    Bucket,
+    Handler,
+    Request,
+    Server,
+    authorised,
+    count_parts,
+    error_body,
+    sign,
+)
 from tests.sms.tls import make_certificate
 
-GSM7_BASIC = frozenset(
-    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
-    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
-)
-GSM7_EXTENDED = frozenset("^{}\\[~]|€\f")
-
-
-def count_parts(text: str, kind: str) -> tuple[int, bool]:
-    """(parts, lossy): how many SMS Vonage makes of `text` sent as `kind` ("text"/"unicode"),
-    and whether characters would be lost (non-GSM text sent as type=text)."""
-    if kind == "unicode":
-        units, single, multi, lossy = len(text.encode("utf-16-le")) // 2, 70, 67, False
-    else:
-        units = sum(2 if ch in GSM7_EXTENDED else 1 for ch in text)
-        single, multi = 160, 153
-        lossy = any(ch not in GSM7_BASIC and ch not in GSM7_EXTENDED for ch in text)
-    return (1 if units <= single else -(-units // multi)), lossy
-
-
-@dataclass
-class Request:
-    """One request the fake received, as it understood it."""
-
-    at: float  # time.monotonic() on arrival
-    wall: float  # time.time() on arrival
-    params: dict
-    outcome: str  # accepted | throttled | http-<code> | status-<n> | refused | bad-auth | hung
-    message_ids: list[str] = field(default_factory=list)
-    parts: int = 0  # how many SMS the text makes as sent (type and length)
-    lossy: bool = False  # non-GSM characters sent as type=text: the phone would show "?"
-    auth: str | None = None  # how the credentials came: "basic" (header) or "params"
-
-    @property
-    def client_ref(self) -> str | None:
-        return self.params.get("client-ref")
-
-    @property
-    def to(self) -> str | None:
-        return self.params.get("to")
-
-    @property
-    def accepted(self) -> bool:
-        """The fake took the message (a hung request too: the citizen gets it either way)."""
-        return bool(self.message_ids)
-
-
-class _Bucket:
-    def __init__(self, rate: float, burst: float):
-        self.rate, self.capacity = rate, burst
-        self.tokens, self.ts = burst, time.monotonic()
-
-    def take(self) -> bool:
-        now = time.monotonic()
-        self.tokens = min(self.capacity, self.tokens + (now - self.ts) * self.rate)
-        self.ts = now
-        if self.tokens >= 1:
-            self.tokens -= 1
-            return True
-        return False
+__all__ = ["FakeVonage", "Request", "count_parts", "sign"]
 
 
 class FakeVonage:
@@ -109,7 +55,7 @@ class FakeVonage:
         self.set_rate_limit(rate_limit, burst)
         self._release = threading.Event()
         self._ids = itertools.count(1)
-        self._server: ThreadingHTTPServer | None = None
+        self._server: Server | None = None
         self._thread: threading.Thread | None = None
 
     # --- life cycle -----------------------------------------------------------------------
@@ -117,7 +63,7 @@ class FakeVonage:
     def start(self) -> "FakeVonage":
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(self.cert_file, self.key_file)
-        self._server = _Server(("127.0.0.1", 0), _Handler, self, context)
+        self._server = Server(("127.0.0.1", 0), Handler, self, context)
         self._thread = threading.Thread(target=self._server.serve_forever, name="fake-vonage",
                                         kwargs={"poll_interval": 0.05})
         self._thread.start()
@@ -156,7 +102,7 @@ class FakeVonage:
             if not per_second:
                 self._bucket = None
             else:
-                self._bucket = _Bucket(per_second, burst or max(3.0, per_second / 10))
+                self._bucket = Bucket(per_second, burst or max(3.0, per_second / 10))
 
     def answer_next(self, count: int, status: str, text: str) -> None:
         """Answer the next `count` requests with SMS API status `status` (1: Throttled, 5: ...)."""
@@ -178,6 +124,9 @@ class FakeVonage:
 
     def release(self) -> None:
         self._release.set()
+
+    def wait_released(self, seconds: float) -> None:
+        self._release.wait(seconds)
 
     def refuse_number(self, to: str, status: str = "7", text: str = "Number barred") -> None:
         """Refuse every message to `to` (E.164, with or without "+") with `status` for good."""
@@ -251,7 +200,7 @@ class FakeVonage:
 
     # --- the API --------------------------------------------------------------------------
 
-    def _answer(self, params: dict, authorization: str | None) -> tuple[int, dict, dict, float]:
+    def answer(self, params: dict, authorization: str | None) -> tuple[int, dict, dict, float]:
         """(HTTP status, JSON body, headers, seconds to hang) for one request; records it."""
         now_mono, now_wall = time.monotonic(), time.time()
         with self._lock:
@@ -262,27 +211,27 @@ class FakeVonage:
                 request.auth = "basic"
             self._requests.append(request)
             step = self._script.pop(0) if self._script else None
-            if not _authorised(params, authorization, self.api_key, self.api_secret):
+            if not authorised(params, authorization, self.api_key, self.api_secret):
                 request.outcome = "bad-auth"
-                return 200, _error("4", "Bad Credentials"), {}, 0
+                return 200, error_body("4", "Bad Credentials"), {}, 0
             if step and step[0] == "http":
                 request.outcome = f"http-{step[1]}"
                 headers = {"Retry-After": str(step[2])} if step[2] is not None else {}
                 return step[1], {"type": "about:blank", "title": f"HTTP {step[1]}"}, headers, 0
             if step and step[0] == "status":
                 request.outcome = "throttled" if step[1] == "1" else f"status-{step[1]}"
-                return 200, _error(step[1], step[2], params), {}, 0
+                return 200, error_body(step[1], step[2], params), {}, 0
             if self._bucket is not None and not self._bucket.take():
                 request.outcome = "throttled"
-                return 200, _error("1", "Throttled", params), {}, 0
+                return 200, error_body("1", "Throttled", params), {}, 0
             missing = [k for k in ("from", "to", "text") if not params.get(k)]
             if missing:
                 request.outcome = "status-2"
-                return 200, _error("2", f"Missing {missing[0]}"), {}, 0
+                return 200, error_body("2", f"Missing {missing[0]}"), {}, 0
             to = params["to"]
             if to in self.refuse:
                 request.outcome = "refused"
-                return 200, _error(*self.refuse[to], params), {}, 0
+                return 200, error_body(*self.refuse[to], params), {}, 0
             parts, lossy = count_parts(params["text"], params.get("type") or "text")
             request.parts, request.lossy = parts, lossy
             entries = []
@@ -304,119 +253,3 @@ class FakeVonage:
             elif len(request.message_ids) < parts:
                 request.outcome = "partial"
             return 200, {"message-count": str(parts), "messages": entries}, {}, hang
-
-
-def _error(status: str, text: str, params: dict | None = None) -> dict:
-    entry = {"status": str(status), "error-text": text}
-    if params and params.get("to"):
-        entry["to"] = params["to"]
-    return {"message-count": "1", "messages": [entry]}
-
-
-def _authorised(params: dict, authorization: str | None, key: str, secret: str) -> bool:
-    if params.get("api_key") is not None or params.get("api_secret") is not None:
-        return params.get("api_key") == key and params.get("api_secret") == secret
-    if authorization and authorization.startswith("Basic "):
-        try:
-            decoded = base64.b64decode(authorization[6:]).decode()
-        except ValueError:
-            return False
-        return decoded == f"{key}:{secret}"
-    return False
-
-
-def sign(params: dict, api_key: str, secret: str, method: str = "sha256") -> dict:
-    """`params` with timestamp, nonce and sig as Vonage signs webhooks (the SDK's own hashing)."""
-    from vonage import Auth
-
-    signed = {**params, "timestamp": str(int(time.time())), "nonce": secrets.token_hex(8)}
-    signed["sig"] = Auth(api_key=api_key, signature_secret=secret,
-                         signature_method=method).sign_params(dict(signed))
-    return signed
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = False  # server_close() joins the handler threads: nothing left running
-    block_on_close = True
-
-    def __init__(self, address, handler, fake: FakeVonage, context: ssl.SSLContext):
-        super().__init__(address, handler)
-        self.fake, self.context = fake, context
-        self._open: set[socket.socket] = set()
-        self._open_lock = threading.Lock()
-
-    def track(self, sock: socket.socket, add: bool) -> None:
-        with self._open_lock:
-            (self._open.add if add else self._open.discard)(sock)
-
-    def close_connections(self) -> None:
-        with self._open_lock:
-            for sock in list(self._open):
-                try:
-                    sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-
-    def handle_error(self, request, client_address) -> None:
-        pass  # a client that hung up or failed the handshake: nothing to report
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive, as the SDK's session expects
-    timeout = 30  # an idle keep-alive connection is closed after this
-
-    def setup(self) -> None:
-        self.request.settimeout(self.timeout)  # a client that never finishes the handshake
-        # Headers and body go out as separate writes: without NODELAY, Nagle and the client's
-        # delayed ACK add ~40 ms to every answer (a real API server sets it too).
-        self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.request = self.server.context.wrap_socket(self.request, server_side=True)
-        self.server.track(self.request, True)
-        super().setup()
-
-    def finish(self) -> None:
-        try:
-            super().finish()
-        finally:
-            self.server.track(self.request, False)
-            self.request.close()
-
-    def log_message(self, format, *args) -> None:
-        pass
-
-    def do_GET(self) -> None:
-        self._api(dict(parse_qsl(urlsplit(self.path).query)))
-
-    def do_POST(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
-        if "json" in (self.headers.get("Content-Type") or ""):
-            try:
-                params = json.loads(body or b"{}")
-            except ValueError:
-                return self._send(400, {"title": "Bad Request"}, {})
-            params = {k: str(v) for k, v in params.items()} if isinstance(params, dict) else {}
-        else:
-            params = dict(parse_qsl(body.decode("utf-8", "replace")))
-        self._api(params)
-
-    def _api(self, params: dict) -> None:
-        if urlsplit(self.path).path != "/sms/json":
-            return self._send(404, {"title": "Not Found"}, {})
-        code, body, headers, hang = self.server.fake._answer(params, self.headers.get("Authorization"))
-        if hang:
-            self.server.fake._release.wait(hang)
-        self._send(code, body, headers)
-
-    def _send(self, code: int, body: dict, headers: dict) -> None:
-        data = json.dumps(body).encode()
-        try:
-            self.send_response(code)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(data)
-        except OSError:
-            self.close_connection = True  # the client is gone (timed out, killed)
