@@ -43,7 +43,8 @@ def seed_sql(n: int) -> list[str]:
              sms_start, sms_end, rest_days, max_calls_per_day, max_calls_per_week, created_at)
            VALUES (1, 'TAX', '税務課', 'MisatoTax', '048-555-0101', '09:00', '20:00', '09:00', '20:00',
                    'sun,holidays', 3, 7, now())""",
-        f"""INSERT INTO sms_templates (id, department_id, name, body_ja, body_en, active, created_at, updated_at)
+        f"""INSERT INTO sms_templates (id, department_id, name, body_ja, body_en, active, created_at,
+             updated_at)
            VALUES (1, 1, 'promise-reminder', '{body}', '', true, now(), now())""",
         """INSERT INTO escalation_rules (id, department_id, name, trigger, count, window_days, phone_scope,
              action, template_id, language, priority_boost, delay_minutes, active, created_at, updated_at)
@@ -63,7 +64,8 @@ def seed_sql(n: int) -> list[str]:
         f"""INSERT INTO promises (id, case_id, created_by_id, total_amount, first_due_date, last_due_date,
              status, collected, notes, created_at)
            SELECT g, g, NULL, 10000 * (1 + g % 3), {first_due}, {first_due} + 30 * (g % 3), 'pending', 0, '',
-                  least(({first_due} - 10)::timestamp AT TIME ZONE 'Asia/Tokyo', TIMESTAMPTZ '2026-11-16 00:00+09')
+                  least(({first_due} - 10)::timestamp AT TIME ZONE 'Asia/Tokyo',
+                        TIMESTAMPTZ '2026-11-16 00:00+09')
            FROM generate_series(1, {n}) g""",
         f"""INSERT INTO promise_instalments (promise_id, seq, amount, due_date, status)
            SELECT g, s, 10000, {first_due} + 30 * (s - 1), 'pending'
@@ -92,7 +94,8 @@ def prepare(app, n: int) -> None:
         for statement in seed_sql(n):
             conn.execute(statement)
         for table in ("promise_instalments", "payments", "escalation_rules", "sms_templates"):
-            conn.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
+            conn.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                         f"(SELECT max(id) FROM {table}))")
         conn.commit()
         conn.autocommit = True
         conn.execute("VACUUM ANALYZE")
