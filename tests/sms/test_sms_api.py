@@ -62,7 +62,7 @@ def test_the_case_screen_shows_sms_and_replies_on_the_timeline(client, setup):
     handle_inbound(inbound("STOP"), NOW + minutes(3))
     db.session.commit()
     f.login(client, db.session.scalar(select(User).where(User.login == "op")))
-    html = client.get(f"/cases/{ids['case']}").get_data(as_text=True)
+    html = client.get(f"/cases/{ids['case']}", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert html.count('data-testid="timeline-sms"') == 3
     assert 'data-label="delivered"' in html and 'data-label="failed"' in html
     assert "SMS delivered" in html and "SMS failed" in html and "SMS not sent" in html
