@@ -1,32 +1,13 @@
 """A revenue-department manager in a real browser: the report screen with its charts, and the
 PDF downloaded as a person would, then read back (fonts and Japanese text)."""
 
-import threading
 
-import pytest
 from playwright.sync_api import expect, sync_playwright
-from werkzeug.serving import make_server
 
-from app import clock
 from tests import factories as f
+from tests.browser.conftest import CHROMIUM_ARGS
 from tests.reports import dataset
 from tests.reports.helpers import embedded_japanese_font, pdf_fonts, pdf_text
-
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
-
-
-@pytest.fixture
-def live_server(app, monkeypatch):
-    """The test app over HTTP on a free port; 'today' is Monday 2026-11-16."""
-    monkeypatch.setattr(clock, "utcnow", lambda: f.WORKDAY_MORNING)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
-    server.server_close()
 
 
 def test_manager_reads_the_report_and_downloads_the_pdf(live_server, tmp_path):

@@ -1,29 +1,10 @@
 """The operator's day in a real browser: log in, Next case, log a no-answer, see it."""
 
-import threading
 
-import pytest
 from playwright.sync_api import expect, sync_playwright
-from werkzeug.serving import make_server
 
-from app import clock
 from tests import factories as f
-
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
-
-
-@pytest.fixture
-def live_server(app, monkeypatch):
-    """The test app served over HTTP on a free port, with the clock inside calling hours."""
-    monkeypatch.setattr(clock, "utcnow", lambda: f.WORKDAY_MORNING)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
-    server.server_close()
+from tests.browser.conftest import CHROMIUM_ARGS
 
 
 def test_login_next_case_and_log_a_no_answer(live_server):

@@ -1,26 +1,10 @@
 """An operator records an instalment plan on the case screen in a real browser and sees it."""
 
-import threading
 
-import pytest
 from playwright.sync_api import expect, sync_playwright
-from werkzeug.serving import make_server
 
-from app import clock
 from tests import factories as f
-from tests.browser.test_operator_flow import CHROMIUM_ARGS
-
-
-@pytest.fixture
-def live_server(app, monkeypatch):
-    monkeypatch.setattr(clock, "utcnow", lambda: f.WORKDAY_MORNING)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
-    server.server_close()
+from tests.browser.conftest import CHROMIUM_ARGS
 
 
 def test_operator_records_a_promise_with_two_instalments(live_server):

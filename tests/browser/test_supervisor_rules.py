@@ -1,36 +1,19 @@
 """A supervisor in a real browser: writes an SMS template (the counts follow the Japanese as it
 is typed), then a rule that sends it, and checks how many current cases the rule matches."""
 
-import threading
 from datetime import timedelta
 
-import pytest
 from playwright.sync_api import expect, sync_playwright
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
-from app import clock
 from app.calls.models import CallAttempt
 from app.escalation.models import EscalationRule
 from app.extensions import db
 from app.sms.models import SmsTemplate
 from tests import factories as f
+from tests.browser.conftest import CHROMIUM_ARGS
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
 BODY = "【{department}】{name}様 {amount}円が未納です。{callback_phone}へお電話ください。"
-
-
-@pytest.fixture
-def live_server(app, monkeypatch):
-    monkeypatch.setattr(clock, "utcnow", lambda: f.WORKDAY_MORNING)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
-    server.server_close()
 
 
 def unanswered_twice(case):
