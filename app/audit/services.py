@@ -18,3 +18,14 @@ def record(actor, action: str, obj_type: str, obj_id: int | None, now: datetime,
     )
     db.session.add(event)
     return event
+
+
+def apply_changes(obj, before: dict, after: dict) -> dict:
+    """Set on `obj` each field of `after` that differs from `before`; returns
+    {field: [before, after]} for the audit row (empty when nothing changed)."""
+    changed = {}
+    for name, value in after.items():
+        if before[name] != value:
+            changed[name] = [before[name], value]
+            setattr(obj, name, value)
+    return changed

@@ -12,7 +12,7 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _
 from sqlalchemy import select
 
-from app.audit.services import record
+from app.audit.services import apply_changes, record
 from app.auth.models import Department, Role
 from app.cases.models import Case, CaseStatus
 from app.escalation.models import Action, EscalationRule, PhoneScope, Trigger
@@ -131,12 +131,7 @@ def update_rule(rule: EscalationRule, s: RuleSettings, actor, now: datetime) -> 
     problems = rule_problems(rule.department, s)
     if problems:
         raise RuleError(problems)
-    before = asdict(settings_of(rule))
-    changed = {}
-    for name, value in _clean(s).items():
-        if before[name] != value:
-            changed[name] = [before[name], value]
-            setattr(rule, name, value)
+    changed = apply_changes(rule, asdict(settings_of(rule)), _clean(s))
     if changed:
         rule.updated_at = now
         record(actor, "escalation_rule.update", "escalation_rule", rule.id, now,

@@ -7,7 +7,7 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _
 from sqlalchemy import select
 
-from app.audit.services import record
+from app.audit.services import apply_changes, record
 from app.auth.models import Department
 from app.escalation.models import Action, EscalationRule
 from app.extensions import db
@@ -101,12 +101,7 @@ def update_template(template: SmsTemplate, s: TemplateSettings, actor, now: date
     problems = template_problems(template.department, s, template)
     if problems:
         raise TemplateError(problems)
-    before = asdict(settings_of(template))
-    changed = {}
-    for name, value in _clean(s).items():
-        if before[name] != value:
-            changed[name] = [before[name], value]
-            setattr(template, name, value)
+    changed = apply_changes(template, asdict(settings_of(template)), _clean(s))
     if changed:
         template.updated_at = now
         record(actor, "sms_template.update", "sms_template", template.id, now,
