@@ -9,9 +9,11 @@ from redis import Redis
 from rq import Queue, SimpleWorker
 from rq.registry import ScheduledJobRegistry
 from rq.scheduler import RQScheduler
+from sqlalchemy import select
 
 from app.extensions import db
 from app.sms import outbox
+from app.sms.models import SmsMessage
 from tests import factories as f
 from tests.conftest import TEST_DATABASE_URL, TEST_REDIS_URL
 from tests.sms.fake_vonage import FakeVonage
@@ -112,3 +114,15 @@ def make_message(case=None, text: str = "【税務課】お支払いのご確認
                                now=now or f.WORKDAY_MORNING)
     db.session.commit()
     return message.id
+
+
+def open_all_day():
+    """A department that may send SMS at any hour on any day (tests on the real clock)."""
+    return f.department("TAX", sms_hours="00:00-24:00", rest_days="none")
+
+
+def statuses(ids) -> dict[int, str]:
+    """Message id -> status, read fresh (what the workers committed)."""
+    db.session.rollback()
+    rows = db.session.execute(select(SmsMessage.id, SmsMessage.status).where(SmsMessage.id.in_(ids)))
+    return dict(rows.all())

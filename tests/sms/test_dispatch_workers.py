@@ -2,13 +2,8 @@
 scheduler, as in production): the rate limit holds across two of them, and a worker killed
 mid-send plus a flushed Redis lose nothing and send nothing twice."""
 
-import os
-import signal
-import subprocess
-import sys
 import time
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -18,70 +13,8 @@ from app.extensions import db
 from app.sms.jobs import sweep_lost_sms
 from app.sms.models import SmsMessage, SmsStatus
 from tests import factories as f
-from tests.conftest import TEST_DATABASE_URL, TEST_REDIS_URL
-from tests.sms.conftest import API_KEY, API_SECRET, make_message, redis
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def start_worker(fake, log_dir: Path, name: str, rate: float) -> subprocess.Popen:
-    """A `flask worker --burst` process serving the sms queue, in its own process group."""
-    env = {
-        **os.environ, "FLASK_APP": "wsgi", "DATABASE_URL": TEST_DATABASE_URL, "REDIS_URL": TEST_REDIS_URL,
-        "SECRET_KEY": "test-secret", "SMS_PROVIDER": "vonage", "VONAGE_API_KEY": API_KEY,
-        "VONAGE_API_SECRET": API_SECRET, "VONAGE_REST_HOST": fake.host,
-        "REQUESTS_CA_BUNDLE": fake.ca_file, "SMS_RATE_PER_SECOND": str(rate),
-    }
-    with open(log_dir / f"{name}.log", "wb") as log:
-        return subprocess.Popen([sys.executable, "-m", "flask", "worker", "--burst", "--queues", "sms"],
-                                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True)
-
-
-def finish(worker: subprocess.Popen, timeout: float = 120) -> int:
-    try:
-        return worker.wait(timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(worker.pid, signal.SIGKILL)
-        worker.wait()
-        raise
-
-
-def kill_everything(worker: subprocess.Popen) -> None:
-    """SIGKILL the worker and its work horse (RQ puts the horse in a process group of its own),
-    as a crashed host would."""
-    for pid in [*child_pids(worker.pid), worker.pid]:
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    worker.wait()
-
-
-def child_pids(parent: int) -> list[int]:
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()  # "pid (comm) state ppid ..."
-        except OSError:
-            continue  # gone meanwhile
-        if int(fields[1]) == parent:
-            found.append(int(stat.parent.name))
-    return found
-
-
-def jobs_done(log_dir: Path, name: str) -> int:
-    return (log_dir / f"{name}.log").read_text().count("Job OK")
-
-
-def statuses(ids) -> dict[int, str]:
-    db.session.rollback()
-    rows = db.session.execute(select(SmsMessage.id, SmsMessage.status).where(SmsMessage.id.in_(ids)))
-    return dict(rows.all())
-
-
-def open_all_day():
-    return f.department("TAX", sms_hours="00:00-24:00", rest_days="none")  # the real clock runs here
+from tests.sms.conftest import make_message, open_all_day, redis, statuses
+from tests.sms.workers import finish, jobs_done, kill_everything, start_worker
 
 
 def test_rate_limit_holds_across_two_worker_processes(app, fake_vonage, tmp_path):

@@ -1,0 +1,97 @@
+"""RQ worker processes for the tests, as production runs them: `flask worker` (RQ's forking
+Worker with its scheduler) in a process group of its own, pointed at the fake Vonage; or an RQ
+SimpleWorker in a subprocess (no fork per job) where a test needs thousands of jobs quickly.
+Also: stopping them warmly (SIGTERM), killing them as a crashed host would (SIGKILL)."""
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import TEST_DATABASE_URL, TEST_REDIS_URL
+from tests.sms.conftest import API_KEY, API_SECRET
+
+ROOT = Path(__file__).resolve().parents[2]
+# What `flask worker` runs, minus the fork per job (the send job opens and removes its own session).
+SIMPLE_WORKER = (
+    "from rq import SimpleWorker\n"
+    "from app import create_app\n"
+    "from app.queue import redis_connection\n"
+    "import app.sms.jobs\n"
+    "with create_app().app_context():\n"
+    "    SimpleWorker(['sms'], connection=redis_connection()).work(with_scheduler=True, burst={burst})\n"
+)
+
+
+def worker_env(fake, rate: float, redis_url: str = TEST_REDIS_URL, database_url: str = TEST_DATABASE_URL,
+               **settings) -> dict:
+    """The environment of a worker sending through the real SDK to `fake`; `settings` are more
+    variables (e.g. SMS_RETRY_BASE_SECONDS="0.1")."""
+    return {
+        **os.environ, "FLASK_APP": "wsgi", "DATABASE_URL": database_url, "REDIS_URL": redis_url,
+        "SECRET_KEY": "test-secret", "SMS_PROVIDER": "vonage", "VONAGE_API_KEY": API_KEY,
+        "VONAGE_API_SECRET": API_SECRET, "VONAGE_REST_HOST": fake.host,
+        "REQUESTS_CA_BUNDLE": fake.ca_file, "SMS_RATE_PER_SECOND": str(rate),
+        **{name: str(value) for name, value in settings.items()},
+    }
+
+
+def start_worker(fake, log_dir: Path, name: str, rate: float, burst: bool = True, simple: bool = False,
+                 **env) -> subprocess.Popen:
+    """A worker process serving the sms queue, in its own process group (`env`: see worker_env)."""
+    command = ([sys.executable, "-c", SIMPLE_WORKER.format(burst=burst)] if simple else
+               [sys.executable, "-m", "flask", "worker", "--queues", "sms", *(["--burst"] * burst)])
+    with open(log_dir / f"{name}.log", "ab") as log:
+        return subprocess.Popen(command, cwd=ROOT, env=worker_env(fake, rate, **env), stdout=log,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def finish(worker: subprocess.Popen, timeout: float = 120) -> int:
+    """Wait for a burst worker to exit (SIGKILL after `timeout`); returns its exit code."""
+    try:
+        return worker.wait(timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait()
+        raise
+
+
+def stop(workers: list[subprocess.Popen], timeout: float = 30) -> None:
+    """Warm shutdown (SIGTERM: the job in hand finishes), then nothing of theirs left running."""
+    for worker in workers:
+        if worker.poll() is None:
+            worker.send_signal(signal.SIGTERM)
+    for worker in workers:
+        try:
+            worker.wait(timeout)
+        except subprocess.TimeoutExpired:
+            pass
+        kill_everything(worker)
+
+
+def kill_everything(worker: subprocess.Popen) -> None:
+    """SIGKILL the worker, its scheduler and its work horse (RQ puts the horse in a process group
+    of its own), as a crashed host would."""
+    for pid in [*child_pids(worker.pid), worker.pid]:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    worker.wait()
+
+
+def child_pids(parent: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()  # "pid (comm) state ppid ..."
+        except OSError:
+            continue  # gone meanwhile
+        if int(fields[1]) == parent:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def jobs_done(log_dir: Path, name: str) -> int:
+    return (log_dir / f"{name}.log").read_text().count("Job OK")
