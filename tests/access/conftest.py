@@ -1,0 +1,34 @@
+"""One app and one data set for the whole access module: the table's requests share them
+(each refusal is checked to change nothing; the allowed writes only add rows)."""
+
+import pytest
+from redis import Redis
+from sqlalchemy import text
+
+from app import clock, create_app
+from app.extensions import db
+from tests.access import world as world_module
+from tests.conftest import TEST_REDIS_URL, IsolatedClient, test_config
+from tests.sms.receipt_helpers import API_KEY, SECRET
+
+
+@pytest.fixture(scope="module")
+def access_app(_schema):
+    """The app with signed webhooks and the sandbox provider, its clock on a workday morning."""
+    app = create_app(test_config(VONAGE_SIGNATURE_SECRET=SECRET, VONAGE_API_KEY=API_KEY,
+                                 SMS_PROVIDER="sandbox"))
+    app.test_client_class = IsolatedClient
+    with pytest.MonkeyPatch.context() as mp, app.app_context():
+        mp.setattr(clock, "utcnow", lambda: world_module.NOW)
+        yield app
+        db.session.remove()
+        tables = ", ".join(t.name for t in db.metadata.sorted_tables)
+        with db.engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        db.engine.dispose()
+    Redis.from_url(TEST_REDIS_URL).flushdb()  # our own db number only
+
+
+@pytest.fixture(scope="module")
+def world(access_app):
+    return world_module.build(access_app)
