@@ -39,6 +39,7 @@ class Session:
 class World:
     places: dict[str, dict] = field(default_factory=dict)  # "A"/"B" -> placeholder values
     sessions: dict[str, Session] = field(default_factory=dict)  # actor -> session
+    all_departments_report: int = 0  # the monthly archive's report of every department
 
 
 def _place(dept, n: int) -> dict:
@@ -87,6 +88,12 @@ def build(app) -> World:
     users = {"operator": f.user("op_a", "operator", tax), "supervisor": f.user("sup_a", "supervisor", tax),
              "manager": f.user("mgr", "manager"), "admin": f.user("admin", "admin")}
     f.user("walker", "operator", tax)  # who the table's POST /login logs in
+    world.places["B"]["operator"] = f.user("op_b", "operator", water).login
+    everyone = ArchivedReport(department=None, period_start=date(2026, 10, 1), period_end=date(2026, 10, 31),
+                              pdf=b"%PDF-1.4 all departments", created_at=NOW)
+    db.session.add(everyone)
+    db.session.flush()
+    world.all_departments_report = everyone.id
     world.sessions["anonymous"] = _session(app)
     for role, user in users.items():
         world.sessions[role] = _session(app, user)
