@@ -14,6 +14,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.from_mapping(test_config)
     os.makedirs(app.instance_path, exist_ok=True)
+    from app.ops import security, structured_logs
+
+    structured_logs.init_app(app)  # first: everything after may log
+    security.init_app(app)
     if app.config["SECRET_KEY"] == config.DEV_SECRET_KEY and app.config.get("REDIS_URL"):
         app.logger.warning("SECRET_KEY is not set: sessions are forgeable. Set it in production.")
 
@@ -38,13 +42,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     from app.calls import views as calls_views
     from app.cases import views as cases_views
     from app.escalation import views as escalation_views
+    from app.ops import views as ops_views
     from app.promises import views as promises_views
     from app.public import views as public_views
     from app.reports import views as reports_views
     from app.sms import sandbox_views, template_views, webhooks
 
     for module in (auth_views, cases_views, calls_views, public_views, api_views, escalation_views,
-                   template_views, sandbox_views, webhooks, reports_views, promises_views):
+                   template_views, sandbox_views, webhooks, reports_views, promises_views, ops_views):
         module.init_app(app)
     cli.init_app(app)
     return app

@@ -28,6 +28,13 @@ def from_environment(instance_path: str) -> dict:
         "CLAIM_MINUTES": int(env.get("CLAIM_MINUTES", "15")),
         "LOGIN_MAX_FAILURES": int(env.get("LOGIN_MAX_FAILURES", "5")),
         "LOGIN_LOCK_MINUTES": int(env.get("LOGIN_LOCK_MINUTES", "15")),
+        # Failed logins per client address (any account) before that address must wait.
+        "LOGIN_MAX_FAILURES_PER_ADDRESS": int(env.get("LOGIN_MAX_FAILURES_PER_ADDRESS", "20")),
+        "LOGIN_ADDRESS_WINDOW_MINUTES": int(env.get("LOGIN_ADDRESS_WINDOW_MINUTES", "15")),
+        # Operations (see README, "Production").
+        "LOG_FORMAT": env.get("LOG_FORMAT", "plain"),  # plain | json (one object per line)
+        "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),
+        "TRUST_PROXY_HOPS": int(env.get("TRUST_PROXY_HOPS", "0")),  # reverse proxies in front
         "FIXED_LINE_RETRY_HOURS": int(env.get("FIXED_LINE_RETRY_HOURS", "4")),
         "UNANSWERED_RETRY_HOURS": int(env.get("UNANSWERED_RETRY_HOURS", "2")),
         "CONTACT_RETRY_DAYS": int(env.get("CONTACT_RETRY_DAYS", "3")),
@@ -37,6 +44,11 @@ def from_environment(instance_path: str) -> dict:
         "SMS_COST_PER_SEGMENT": float(env.get("SMS_COST_PER_SEGMENT", "10")),  # yen, estimate
         "SMS_MAX_ATTEMPTS": int(env.get("SMS_MAX_ATTEMPTS", "8")),
         "SMS_SENDING_STUCK_MINUTES": int(env.get("SMS_SENDING_STUCK_MINUTES", "10")),
+        # Backoff between retries of a throttled or failed send: base x 2^(attempt-1), capped.
+        "SMS_RETRY_BASE_SECONDS": float(env.get("SMS_RETRY_BASE_SECONDS", "2")),
+        "SMS_RETRY_MAX_SECONDS": float(env.get("SMS_RETRY_MAX_SECONDS", "300")),
+        # Whole seconds (the SDK's type) before an unanswered send becomes `unknown`.
+        "VONAGE_TIMEOUT_SECONDS": int(env.get("VONAGE_TIMEOUT_SECONDS", "10")),
         # Promises to pay (see README, "Promises and payments").
         "PROMISE_HORIZON_DAYS": int(env.get("PROMISE_HORIZON_DAYS", "90")),
         "PROMISE_GRACE_DAYS": int(env.get("PROMISE_GRACE_DAYS", "3")),

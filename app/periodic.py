@@ -31,9 +31,11 @@ def sweep_lost_jobs() -> dict:
     """Find rows whose job was lost and hand them to the queue again; returns counts by kind."""
     from app.cases.jobs import sweep_lost_imports
     from app.extensions import db
+    from app.ops.services import SWEEP, record_periodic_run
     from app.sms.jobs import sweep_lost_sms
 
     now = clock.utcnow()
     counts = {"imports": sweep_lost_imports(now), "sms": sweep_lost_sms(now)}
+    record_periodic_run(SWEEP, clock.utcnow(), counts)  # shown on the admin's operations page
     db.session.commit()
     return counts

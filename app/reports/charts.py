@@ -11,6 +11,8 @@ import pygal
 from flask_babel import gettext as _
 from pygal.style import Style
 
+from app.ops.security import csp_nonce
+
 # pygal appends a legacy import hook (for its map plugins, unused here) to sys.meta_path; from
 # then on every failed import anywhere in the process raises an ImportWarning (an error under
 # pytest's filterwarnings=error, e.g. fontTools probing for brotli). Take it out again.
@@ -34,14 +36,23 @@ OUTCOME_STYLE = _style("#1f7a3a", "#e0a100", "#b3261e")
 _COMMON = dict(js=[], disable_xml_declaration=True, legend_at_bottom=True, truncate_legend=-1)
 
 
+def _tag(element) -> str:
+    return element.tag.rsplit("}", 1)[-1] if isinstance(element.tag, str) else ""
+
+
 def _without_scripts(root):
     """pygal always embeds a <script> with its config (for its tooltips): no scripts in our
-    pages (CSP) nor in the PDF. Its legend ids are the same in every chart: drop them too."""
+    pages (CSP) nor in the PDF, nor the tooltip group they would drive (its inline style=
+    attribute would break the CSP). Its legend ids are the same in every chart: drop them too.
+    The chart's own <style> element gets the request's CSP nonce."""
+    nonce = csp_nonce()
     for parent in list(root.iter()):
         if str(parent.get("id", "")).startswith("activate-serie-"):
             del parent.attrib["id"]
+        if _tag(parent) == "style" and nonce:
+            parent.set("nonce", nonce)
         for child in list(parent):
-            if isinstance(child.tag, str) and child.tag.rsplit("}", 1)[-1] == "script":
+            if _tag(child) == "script" or "tooltip" in str(child.get("class", "")).split():
                 parent.remove(child)
     return root
 
