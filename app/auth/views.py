@@ -6,6 +6,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from app import clock
 from app.auth import departments as dept_service
+from app.auth import throttle
 from app.auth.access import roles_required
 from app.auth.forms import DepartmentForm, LoginForm
 from app.auth.models import Department, Role, User
@@ -41,7 +42,10 @@ def load_user_from_token(req):
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
+    """`target` if it is a path on this site, else the home page. Browsers drop tabs and line
+    breaks from a URL and read a backslash as a slash: "/\t/x.example" would leave the site."""
+    if (target and target.startswith("/") and not target.startswith("//")
+            and all(c.isprintable() and not c.isspace() and c != "\\" for c in target)):
         return target
     return url_for("cases.home")
 
@@ -50,7 +54,15 @@ def _safe_next(target: str | None) -> str:
 def login():
     form = LoginForm()
     if form.validate_on_submit():
-        user = authenticate(form.login.data.strip(), form.password.data, clock.utcnow())
+        now, address = clock.utcnow(), throttle.address_key(request.remote_addr)
+        if throttle.address_blocked(address, now):
+            # Not even checked: the password stays unknown to someone trying many of them.
+            flash(_("Too many failed logins from your network. Wait a few minutes and try again."),
+                  "error")
+            return render_template("auth/login.html", form=form), 429
+        user = authenticate(form.login.data.strip(), form.password.data, now)
+        if user is None:
+            throttle.record_failure(address, now)
         db.session.commit()  # failure counters and lock-out are kept even on failure
         if user is not None:
             session.clear()  # a fresh session on login
