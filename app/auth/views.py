@@ -43,7 +43,7 @@ def load_user_from_token(req):
 
 def _safe_next(target: str | None) -> str:
     """`target` if it is a path on this site, else the home page. Browsers drop tabs and line
-    breaks from a URL and read a backslash as a slash: "/\t/x.example" would leave the site."""
+    breaks from a URL and read a backslash as a slash: "/<tab>/x.example" would leave the site."""
     if (target and target.startswith("/") and not target.startswith("//")
             and all(c.isprintable() and not c.isspace() and c != "\\" for c in target)):
         return target
