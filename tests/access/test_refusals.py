@@ -76,3 +76,24 @@ def test_the_sandbox_phone_is_404_with_the_real_provider(vonage_app, world, key,
     before = fingerprint()
     assert send(vonage_app, world, key, column).status_code == 404
     assert fingerprint() == before
+
+
+LOGGED_OUT = [key for key, row in ACCESS.items() if row[0] in REFUSALS]
+
+
+@pytest.mark.parametrize("key", LOGGED_OUT, ids=[f"{m} {r}" for m, r in LOGGED_OUT])
+def test_a_deactivated_user_is_a_stranger(access_app, world, key):
+    """A session and a token of a user deactivated since get what the anonymous get."""
+    before = fingerprint()
+    check_answer(send(access_app, world, key, "retired"), ACCESS[key][0])
+    assert fingerprint() == before
+
+
+API = [key for key in LOGGED_OUT if key[1].startswith("/api/")]
+
+
+@pytest.mark.parametrize("key", API, ids=[f"{m} {r}" for m, r in API])
+def test_a_revoked_token_is_401(access_app, world, key):
+    before = fingerprint()
+    assert send(access_app, world, key, "revoked").status_code == 401
+    assert fingerprint() == before

@@ -8,7 +8,7 @@ from datetime import date
 
 from sqlalchemy import text
 
-from app.auth.services import create_token
+from app.auth.services import create_token, revoke_token
 from app.cases import importing
 from app.cases.models import CaseStatus
 from app.escalation.rules import ESCALATED
@@ -98,6 +98,13 @@ def build(app) -> World:
     for role, user in users.items():
         world.sessions[role] = _session(app, user)
         world.sessions[role].bearer = create_token(user, NOW)
+    retired = f.user("retired", "supervisor", tax)  # logged in, given a token, then deactivated
+    world.sessions["retired"] = _session(app, retired)
+    world.sessions["retired"].bearer = create_token(retired, NOW)
+    retired.active = False
+    revoked = world.sessions["revoked"] = _session(app, users["supervisor"])  # a revoked token
+    revoked.bearer = create_token(users["supervisor"], NOW)
+    revoke_token(revoked.bearer[:10], NOW)
     db.session.commit()
     return world
 
