@@ -19,6 +19,13 @@ Decisions where the README left room:
 - The sandbox phone is a training screen standing in for the citizen's phone: any staff role,
   scoped to the numbers of the departments the user sees.
 - The JSON API answers 401 (not a redirect) to a caller without credentials.
+- The role is checked before the department: A's operator on B's rule is 403 (no operator
+  may open rules), A's supervisor 404 (B's objects do not exist for A, as an unknown id).
+- The webhooks are public: whoever calls them, a signed request is applied (the table's
+  requests are signed), an unsigned one is 401 (test_refusals.py).
+
+Besides the answer, test_every_route.py checks that no page shown to A's operator or
+supervisor holds B's data and that no page offers a link or button its reader is refused on.
 """
 
 import io
