@@ -28,6 +28,7 @@ import sys
 import threading
 import time
 from datetime import timedelta
+from pathlib import Path
 
 import psycopg
 from flask_migrate import upgrade
@@ -43,6 +44,9 @@ from app.clock import local_zone, utcnow
 from app.demo.seed_bulk import seed_bulk
 from app.demo.seed_demo import ensure_departments_and_users
 from app.extensions import db
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench.* when run as a script
+from bench.results import emit  # noqa: E402
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/bench"
 CLAIM_MINUTES = 15
@@ -243,6 +247,8 @@ def main(argv=None) -> int:
     for r in rows:
         print(f"{r['scenario']:20} {r['name']:22} {r['claims']:8d} {r['per_second']:9.1f} "
               f"{r['p50']:8.2f} {r['p99']:8.2f} {r['duplicates']:10d}")
+    emit("claim", cases=queue_size, claimers=args.claimers, seconds=args.seconds, worked=args.worked,
+         rows=rows)
     if any(r["duplicates"] for r in rows):
         print("FAIL: a case was claimed twice", file=sys.stderr)
         return 1

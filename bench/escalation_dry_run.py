@@ -14,9 +14,11 @@ import argparse
 import os
 import random
 import statistics
+import sys
 import time
 from dataclasses import replace
 from datetime import timedelta
+from pathlib import Path
 
 import psycopg
 from flask_migrate import upgrade
@@ -32,6 +34,9 @@ from app.escalation.models import Action, PhoneScope, Trigger
 from app.escalation.rules import dry_run
 from app.escalation.streaks import streak_query
 from app.extensions import db
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench.* when run as a script
+from bench.results import emit  # noqa: E402
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/bench_escalation"
 OUTCOMES = ["no_answer"] * 6 + ["busy"] * 2 + ["voicemail", "answered", "third_party"]
@@ -104,6 +109,7 @@ def main(argv=None) -> int:
             select(func.count()).select_from(Case).where(Case.department_id == dept.id))
         print(f"department {dept.code}: {in_dept} cases; {calls} call attempts in all", flush=True)
         print("| rule | matches | median ms | max ms |\n|---|---:|---:|---:|")
+        rows = []
         for name, settings in VARIANTS.items():
             now, timings, count = utcnow(), [], None
             for _ in range(args.repeat):
@@ -111,11 +117,14 @@ def main(argv=None) -> int:
                 count = dry_run(dept, settings, now)
                 timings.append((time.perf_counter() - started) * 1000)
             print(f"| {name} | {count} | {statistics.median(timings):.0f} | {max(timings):.0f} |", flush=True)
+            rows.append({"rule": name, "matches": count, "ms": statistics.median(timings),
+                         "max_ms": max(timings)})
         stmt = streak_query(BASE, utcnow(), department_id=dept.id)
         compiled = stmt.compile(db.engine, compile_kwargs={"render_postcompile": True})
         plan = [row[0] for row in db.session.connection().exec_driver_sql(
             "EXPLAIN " + str(compiled), compiled.params)]
         print("plan (N=2 D=14 mobile):\n  " + "\n  ".join(plan[:12]))
+    emit("escalation_dry_run", cases=in_dept, calls=calls, repeat=args.repeat, rows=rows)
     return 0
 
 

@@ -21,6 +21,7 @@ import pstats
 import random
 import sys
 import time
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
@@ -35,6 +36,9 @@ from app.cases.models import Case, Charge, ImportJob, Phone, Taxpayer
 from app.clock import utcnow
 from app.demo.seed_demo import ensure_departments_and_users
 from app.extensions import db
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench.* when run as a script
+from bench.results import emit  # noqa: E402
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/bench_import"
 
@@ -191,6 +195,9 @@ def main(argv=None) -> int:
     for r in results:
         print(f"{r['label']:20} {r['status']:7} {r['total']:8d} {r['imported']:9d} {r['errors']:7d} "
               f"{r['wall']:7.1f} {r['total'] / r['wall']:8.0f} {r['cpu']:7.1f}")
+    emit("import_csv", rows=args.rows, stored=counts, unchanged_on_reimport=ok,
+         passes=[{k: r[k] for k in ("label", "status", "total", "imported", "errors", "wall", "cpu")}
+                 for r in results])
     return 0 if ok else 1
 
 

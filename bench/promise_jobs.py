@@ -102,10 +102,12 @@ def prepare(app, n: int) -> None:
         print(f"seeded {n:,} promises in {time.perf_counter() - started:.1f} s")
 
 
-def timed(label: str, job):
+def timed(label: str, job, rows: list) -> None:
     started = time.perf_counter()
     result = job()
-    print(f"{label:<36} {time.perf_counter() - started:7.2f} s   {result}")
+    seconds = time.perf_counter() - started
+    print(f"{label:<36} {seconds:7.2f} s   {result}")
+    rows.append({"run": label, "seconds": seconds, "result": result})
 
 
 def main() -> None:
@@ -119,13 +121,17 @@ def main() -> None:
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": URL.replace("postgresql://", "postgresql+psycopg://", 1),
                       "REDIS_URL": REDIS_URL})
+    from bench.results import emit
+
+    rows = []
     with app.app_context():
         prepare(app, args.promises)
-        timed("judge: first run", lambda: judge_promises(NOW))
-        timed("judge: again the same hour", lambda: judge_promises(NOW))
-        timed("remind at 10:30: first run", lambda: remind_due_promises(NOW))
-        timed("remind again 15 minutes later", lambda: remind_due_promises(NOW.replace(minute=45)))
+        timed("judge: first run", lambda: judge_promises(NOW), rows)
+        timed("judge: again the same hour", lambda: judge_promises(NOW), rows)
+        timed("remind at 10:30: first run", lambda: remind_due_promises(NOW), rows)
+        timed("remind again 15 minutes later", lambda: remind_due_promises(NOW.replace(minute=45)), rows)
     Redis.from_url(REDIS_URL).flushdb()
+    emit("promise_jobs", promises=args.promises, rows=rows)
 
 
 if __name__ == "__main__":

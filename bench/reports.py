@@ -26,6 +26,7 @@ from sqlalchemy import event
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import reports_data  # noqa: E402
+from bench.results import emit  # noqa: E402
 
 URL = os.environ.get("BENCH_REPORTS_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/bench_reports")
 SCOPES = [  # label, from, to, department code
@@ -97,6 +98,7 @@ def main() -> None:
         client = app.test_client()
         print("| scope | statements | sql s | json s | pdf s | pdf pages |")
         print("|---|---|---|---|---|---|")
+        rows = []
         for label, start, end, dept in SCOPES:
             query = {"from": start, "to": end, **({"department": dept} if dept else {})}
             statements = _record_statements(client, headers, query)
@@ -109,6 +111,9 @@ def main() -> None:
                                    args.repeat)
             print(f"| {label} | {len(statements)} | {sql_s:.2f} | {json_s:.2f} | {pdf_s:.2f} "
                   f"| {_pages(pdf)} |")
+            rows.append({"scope": label, "statements": len(statements), "sql_s": sql_s, "json_s": json_s,
+                         "pdf_s": pdf_s})
+    emit("reports", counts=counts, call_index=args.call_index, repeat=args.repeat, rows=rows)
 
 
 def _now():

@@ -2,12 +2,18 @@
 
 1,000,000 cases (3/4 TAX, 1/4 WATER), 3,000,000 call attempts, 300,000 SMS, 300,000 promises
 and 400,000 payments, spread over 2026, all with `INSERT ... SELECT generate_series` (no ORM,
-no rows through Python). Deterministic (setseed). Used by bench/reports.py.
+no rows through Python). Deterministic (setseed). Used by bench/reports.py. BENCH_REPORTS_SCALE
+scales every count (bench/run_all --quick uses a small one on its own database).
 """
+
+import os
 
 import psycopg
 
-CASES, CALLS, SMS, PROMISES, PAYMENTS = 1_000_000, 3_000_000, 300_000, 300_000, 400_000
+# BENCH_REPORTS_SCALE (default 1) shrinks every count, for bench/run_all --quick.
+_SCALE = float(os.environ.get("BENCH_REPORTS_SCALE", "1"))
+CASES, CALLS, SMS, PROMISES, PAYMENTS = (round(n * _SCALE) for n in (1_000_000, 3_000_000, 300_000,
+                                                                      300_000, 400_000))
 TAX_OPERATORS, WATER_OPERATORS = 30, 10
 YEAR = "'2026-01-01 00:00+09'::timestamptz"
 

@@ -23,6 +23,7 @@ from app.cases.models import Case, Phone  # noqa: E402
 from app.cases.phones import display  # noqa: E402
 from app.cases.search import search_cases  # noqa: E402
 from app.extensions import db  # noqa: E402
+from bench.results import emit  # noqa: E402
 
 URL = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/bench")
 
@@ -48,6 +49,7 @@ def main() -> None:
         ]
         print(f"{cases:,} cases, user {user.login} ({user.role}), median of {args.repeat}")
         print(f"{'query':<36}{'results':>8}{'median ms':>11}")
+        rows = []
         for label, q in queries:
             times, found = [], 0
             for _ in range(args.repeat):
@@ -56,6 +58,8 @@ def main() -> None:
                 times.append((time.perf_counter() - start) * 1000)
                 db.session.rollback()
             print(f"{label:<36}{found:>8}{statistics.median(times):>11.1f}")
+            rows.append({"query": label, "results": found, "ms": statistics.median(times)})
+        emit("search", cases=cases, repeat=args.repeat, rows=rows)
 
 
 if __name__ == "__main__":

@@ -48,6 +48,7 @@ from app.cases.search_keys import taxpayer_search_key  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.sms import outbox  # noqa: E402
 from app.sms.models import SmsMessage  # noqa: E402
+from bench.results import emit  # noqa: E402
 from tests.sms.fake_vonage import FakeVonage  # noqa: E402
 
 DB_URL = os.environ.get("BENCH_SMS_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/bench_sms")
@@ -199,7 +200,7 @@ def latency(args, fake: FakeVonage, rate: float, operator_id: int, case_ids: lis
             "max": waits[-1] if waits else float("nan")}
 
 
-def run(args, rate: float, log_dir: Path) -> None:
+def run(args, rate: float, log_dir: Path) -> dict:
     app = create_app({"SQLALCHEMY_DATABASE_URI": DB_URL.replace("postgresql://", "postgresql+psycopg://", 1),
                       "REDIS_URL": REDIS_URL, "SECRET_KEY": "bench-secret-key", "SMS_RATE_PER_SECOND": rate})
     Redis.from_url(REDIS_URL).flushdb()
@@ -213,6 +214,7 @@ def run(args, rate: float, log_dir: Path) -> None:
         try:
             print("  throughput: " + ", ".join(f"{k} {v:.1f}" if isinstance(v, float) else f"{k} {v}"
                                               for k, v in result.items()), flush=True)
+            lat = {}
             if args.latency_calls:
                 lat = latency(args, fake, rate, operator_id, ids[args.messages:])
                 print("  latency (s): " + ", ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}"
@@ -222,6 +224,7 @@ def run(args, rate: float, log_dir: Path) -> None:
         db.session.remove()
         db.engine.dispose()
     app.extensions["jobqueue"]["redis"].close()
+    return {"rate": rate, "throughput": result, "latency": lat}
 
 
 def main() -> None:
@@ -243,8 +246,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         log_dir = Path(args.log_dir or tmp)
         log_dir.mkdir(parents=True, exist_ok=True)
-        for rate in (float(r) for r in args.rates.split(",")):
-            run(args, rate, log_dir)
+        runs = [run(args, rate, log_dir) for rate in (float(r) for r in args.rates.split(","))]
+    emit("sms_dispatch", messages=args.messages, workers=args.workers, worker=args.worker, runs=runs)
 
 
 if __name__ == "__main__":
