@@ -9,8 +9,11 @@ period over 366 days: 400 with `{"error", "fields": {"from": [...], "to": [...]}
 from flask import jsonify, request
 from flask_login import current_user
 
+from app import clock
 from app.api.views import bp
+from app.audit.services import record
 from app.auth.access import roles_required
+from app.extensions import db
 from app.reports import forms
 from app.reports.kpis import summary
 
@@ -25,5 +28,9 @@ def report_summary():
     if not form.validate():
         return jsonify(error="invalid report parameters", fields=forms.field_errors(form)), 400
     query = forms.query_of(form, dept)
-    return jsonify(summary(query.start, query.end, dept.id if dept else None,
-                           query.operator.id if query.operator else None))
+    body = summary(query.start, query.end, dept.id if dept else None,
+                   query.operator.id if query.operator else None)
+    # An export like the CSV and the PDF: audited the same way (format "json").
+    record(current_user, "report.export", "report", None, clock.utcnow(), format="json", **query.args())
+    db.session.commit()
+    return jsonify(body)
