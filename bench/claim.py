@@ -3,9 +3,9 @@
     .venv/bin/python bench/claim.py [--cases 1000000] [--claimers 32] [--seconds 20] [--worked 20000]
 
 Database: BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/bench); it is
-migrated, and seeded with `seed_bulk` when it holds fewer cases than asked. The claimers
-are operators of the demo TAX department (round-the-clock hours, no rest days, so the
-bench runs any day). Two scenarios: a fresh queue (no case worked yet), and "after a day's
+created if missing, migrated, and seeded with `seed_bulk` when it holds fewer cases than
+asked. The claimers are operators of the demo TAX department (round-the-clock hours, no rest
+days, so the bench runs any day). Two scenarios: a fresh queue (no case worked yet), and "after a day's
 work" (the `--worked` best cases of the department already worked: next action two hours
 ahead, at the head of the queue order). Two variants run one after the other in each:
 
@@ -76,6 +76,14 @@ WHERE id = (
 RETURNING id
 """
 RAW_RELEASE = "UPDATE cases SET claimed_by_id = NULL, claimed_until = NULL WHERE claimed_by_id = %s"
+
+
+def ensure_database(url: str) -> None:
+    """Create the database of `url` if it does not exist (never drops one)."""
+    base, name = url.rsplit("/", 1)
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def prepare(app, cases: int, claimers: int) -> tuple[int, list[int]]:
@@ -219,6 +227,7 @@ def main(argv=None) -> int:
                         help="cases already worked in the \"after a day's work\" scenario")
     args = parser.parse_args(argv)
     url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
+    ensure_database(url)
     app = create_app({
         "SQLALCHEMY_DATABASE_URI": url.replace("postgresql://", "postgresql+psycopg://", 1),
         "REDIS_URL": None,

@@ -4,8 +4,9 @@
                                    [--gunicorn-workers 4] [--threads 4] [--think 0] [--clients 2]
 
 Database: BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/bench, the claim
-benchmark's), migrated, seeded when it holds fewer cases than asked, with N operators of the
-demo TAX department (round-the-clock hours) made if missing (bench01..., as bench/claim.py).
+benchmark's), created if missing, migrated, seeded when it holds fewer cases than asked, with
+N operators of the demo TAX department (round-the-clock hours) made if missing (bench01...,
+as bench/claim.py).
 Redis: BENCH_LOAD_REDIS_URL (default redis://127.0.0.1:6379/12), flushed before and after:
 the app enqueues the SMS jobs there as in production (no worker consumes them here).
 
@@ -38,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 
 from redis import Redis  # noqa: E402
 
-from bench.claim import DEFAULT_URL, prepare  # noqa: E402
+from bench.claim import DEFAULT_URL, ensure_database, prepare  # noqa: E402
 from bench.load_client import run_process  # noqa: E402
 from bench.load_report import report, sample_cpu, worker_pids  # noqa: E402
 
@@ -121,6 +122,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
     args.database = url.rsplit("/", 1)[1]
+    ensure_database(url)
 
     from app import create_app
 
