@@ -13,8 +13,8 @@ from app.api.views import bp
 
 JSON = "application/json"
 _WHY = {
-    400: "The request is malformed: not a JSON object, missing parameter, bad CSRF token "
-         "(session callers).",
+    400: "The request is malformed: not a JSON object, a missing parameter, text with NUL characters, "
+         "a bad CSRF token (session callers).",
     401: "No valid bearer token (or session).",
     403: "Your role may not do this.",
     404: "Not found, or not in your department.",
@@ -29,9 +29,10 @@ def _json(schema: dict, description: str) -> dict:
 
 
 def _responses(ok: dict, *errors: int) -> dict:
-    """The operation's success answers (code -> response) and its error codes."""
+    """The operation's success answers (code -> response) and its error codes (400 and 401 always:
+    any request may be malformed or lack a token)."""
     answers = {str(code): response for code, response in ok.items()}
-    for code in (401, *errors):
+    for code in sorted({400, 401, *errors}):
         answers[str(code)] = _json(ref("Error"), _WHY[code])
     return answers
 
@@ -57,7 +58,8 @@ PATHS = {
         "operationId": "searchCases", "tags": ["cases"],
         "summary": "Find cases by phone (any format), case or taxpayer reference, or name.",
         "description": "At most 50 results, visible to the caller (own department unless manager/admin).",
-        "parameters": [{"name": "q", "in": "query", "required": True, "schema": {"type": "string"},
+        "parameters": [{"name": "q", "in": "query", "required": True,
+                        "schema": {"type": "string", "minLength": 1},
                         "description": "phone, case_ref, taxpayer_ref, or part of the name (kanji/kana)"}],
         "responses": _responses({200: _json({"type": "array", "maxItems": 50, "items": ref("CaseSummary")},
                                             "The matching cases.")}, 400),

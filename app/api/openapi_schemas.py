@@ -115,7 +115,8 @@ CALL_REQUEST = {
     "properties": {
         "phone_id": {**ID, "description": "a phone of the case's taxpayer"},
         "outcome": enum(CallOutcome),
-        "direction": {**enum(CallDirection), "default": "outbound"},
+        "direction": {"type": "string", "enum": [*map(str, CallDirection), ""], "default": "outbound",
+                      "description": "empty or left out: outbound"},
         "notes": {"type": "string", "nullable": True, "default": ""},
     },
 }

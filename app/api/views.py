@@ -9,6 +9,7 @@ from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
 from app.extensions import csrf
+from app.text_input import bad_text
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
@@ -18,6 +19,14 @@ def init_app(app) -> None:
     from app.api import cases, imports, openapi, payments, promises, reports  # noqa: F401 (they add routes)
 
     app.register_blueprint(bp)
+    app.register_error_handler(HTTPException, _routing_error)
+
+
+def _routing_error(exc: HTTPException):
+    """No route matched (404, 405 ...): JSON under /api/, the usual page elsewhere."""
+    if request.path.startswith(bp.url_prefix + "/"):
+        return json_error(exc)
+    return exc
 
 
 @bp.before_request
@@ -27,8 +36,31 @@ def check_csrf_for_session_callers():
         csrf.protect()
     # Resolve the user now, so a bad token is a 401 before any route logic.
     current_user.is_authenticated  # noqa: B018
+    problem = _input_problem()
+    if problem:
+        return jsonify(error=problem), 400
+
+
+def _input_problem() -> str | None:
+    """Why the query string, JSON body or form cannot be used at all (see app.text_input)."""
+    if request.is_json:
+        try:
+            body = request.get_json(silent=True)
+        except RecursionError:  # json.loads gives up on deep nesting with this, not ValueError
+            return "the JSON body is nested too deeply"
+        if body is not None and (problem := bad_text(body)):
+            return problem
+    names = [file.filename or "" for file in request.files.values()]
+    for multi in (request.args, request.form):
+        names.extend(key for key, _ in multi.items(multi=True))
+        names.extend(value for _, value in multi.items(multi=True))
+    return bad_text(names)
 
 
 @bp.errorhandler(HTTPException)
 def json_error(exc: HTTPException):
-    return jsonify(error=exc.description or exc.name), exc.code
+    response = jsonify(error=exc.description or exc.name)
+    for name, value in exc.get_headers():
+        if name.lower() not in ("content-type", "content-length"):
+            response.headers[name] = value  # e.g. Allow on a 405
+    return response, exc.code

@@ -16,7 +16,7 @@ from wtforms.validators import InputRequired, ValidationError
 from app.auth.access import ALL_DEPARTMENTS
 from app.auth.models import Department, Role, User
 from app.extensions import db
-from app.reports.periods import MAX_DAYS, period_problem
+from app.reports.periods import EARLIEST, LATEST, MAX_DAYS, period_problem
 
 READERS = (Role.SUPERVISOR, Role.MANAGER, Role.ADMIN)
 # Whose calls and promises the operator filter offers.
@@ -39,6 +39,9 @@ class ReportForm(FlaskForm):
     def validate_date_to(self, field):
         if self.date_from.data and field.data:
             problem = period_problem(self.date_from.data, field.data)
+            if problem == "outside the supported dates":
+                raise ValidationError(_l("The dates must be between %(first)s and %(last)s.",
+                                         first=EARLIEST.isoformat(), last=LATEST.isoformat()))
             if problem == "end before start":
                 raise ValidationError(_l("The end date is before the start date."))
             if problem:

@@ -48,8 +48,15 @@ class Period:
         return (column >= self.start) & (column <= self.end)
 
 
+# The dates a report may cover: far beyond any real period, and inside what datetime and the
+# zone conversion can represent (0001-01-01 or 9999-12-31 would overflow on the way to UTC).
+EARLIEST, LATEST = date(1900, 1, 1), date(2199, 12, 31)
+
+
 def period_problem(start: date, end: date) -> str | None:
     """Why (start, end) is not a valid period, in English for logs; None when it is."""
+    if start < EARLIEST or end > LATEST:
+        return "outside the supported dates"
     if end < start:
         return "end before start"
     if (end - start).days + 1 > MAX_DAYS:

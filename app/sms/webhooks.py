@@ -18,6 +18,7 @@ from app import clock
 from app.extensions import csrf, db
 from app.sms.providers import provider_name
 from app.sms.receipts import ReceiptError, apply_receipt, handle_inbound
+from app.text_input import bad_text
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +65,7 @@ def read_params() -> dict:
     if request.method == "GET":
         if len(request.query_string) > MAX_BODY_BYTES:
             raise ReceiptError("the query string is too large")
-        return _form(request.query_string)
+        return _storable(_form(request.query_string))
     if (request.content_length or 0) > MAX_BODY_BYTES:
         raise ReceiptError("the body is too large")
     data = request.stream.read(MAX_BODY_BYTES + 1)
@@ -75,14 +76,22 @@ def read_params() -> dict:
     if request.mimetype == "application/json":
         try:
             params = json.loads(data.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError) as exc:
+        except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # deep nesting: RecursionError
             raise ReceiptError("the body is not valid JSON") from exc
         if not isinstance(params, dict) or len(params) > MAX_FIELDS:
             raise ReceiptError("the body must be a JSON object")
-        return params
+        return _storable(params)
     if request.mimetype in ("application/x-www-form-urlencoded", ""):
-        return _form(data)
+        return _storable(_form(data))
     raise ReceiptError("unsupported content type")
+
+
+def _storable(params: dict) -> dict:
+    """`params`, unless they hold text the database cannot store (NUL, lone surrogates)."""
+    problem = bad_text(params)
+    if problem:
+        raise ReceiptError(problem)
+    return params
 
 
 def signature_ok(params: dict, now_ts: float) -> bool:
@@ -92,7 +101,8 @@ def signature_ok(params: dict, now_ts: float) -> bool:
     if not secret:
         return True
     sig, timestamp = params.get("sig"), params.get("timestamp")
-    if not isinstance(sig, str) or not sig or isinstance(timestamp, bool):
+    # compare_digest refuses non-ASCII text with a TypeError: such a sig is simply wrong.
+    if not isinstance(sig, str) or not sig or not sig.isascii() or isinstance(timestamp, bool):
         return False
     try:
         skew = abs(now_ts - int(str(timestamp)))
