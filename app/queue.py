@@ -138,8 +138,17 @@ def _execute_in_context(job_name: str, args: tuple):
         db.session.remove()
 
 
+def _outermost_ended(session: Session) -> bool:
+    """SQLAlchemy fires after_commit/after_rollback for a SAVEPOINT too; only the end of the
+    outermost transaction decides what happens to the jobs asked for in it."""
+    root = session.get_transaction()
+    return root is None or not root.is_active
+
+
 @event.listens_for(Session, "after_commit")
 def _flush_pending_jobs(session: Session) -> None:
+    if not _outermost_ended(session):
+        return  # a savepoint released: the rows stay invisible to a job until the real commit
     pending = session.info.pop(_PENDING, None)
     if pending and has_app_context():
         for job_name, args, queue, job_id, at in pending:
@@ -148,4 +157,5 @@ def _flush_pending_jobs(session: Session) -> None:
 
 @event.listens_for(Session, "after_rollback")
 def _drop_pending_jobs(session: Session) -> None:
-    session.info.pop(_PENDING, None)
+    if _outermost_ended(session):  # a savepoint rolled back: the rest of the transaction holds
+        session.info.pop(_PENDING, None)
