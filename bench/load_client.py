@@ -164,7 +164,16 @@ def run_process(host: str, port: int, logins: list[str], password: str, think: f
         except Exception as exc:  # reported by the parent; the others go on
             failures.append(f"{op.login_name}: {exc!r}")
 
+    cpu = []
+
+    def measure_cpu() -> None:  # this process's CPU (all its threads) in the measured window
+        time.sleep(max(0.0, start_at + warmup - time.monotonic()))
+        before = time.process_time()
+        time.sleep(seconds)
+        cpu.append(time.process_time() - before)
+
     threads = [threading.Thread(target=body, args=(op,)) for op in operators]
+    threads.append(threading.Thread(target=measure_cpu))
     for t in threads:
         t.start()
     for t in threads:
@@ -175,4 +184,4 @@ def run_process(host: str, port: int, logins: list[str], password: str, think: f
             counts[key] = counts.get(key, 0) + value
     results.put({"records": [r for op in operators for r in op.records],
                  "errors": [e for op in operators for e in op.errors],
-                 "failures": failures, "counts": counts})
+                 "failures": failures, "counts": counts, "cpu_s": sum(cpu)})

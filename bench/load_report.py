@@ -1,8 +1,8 @@
 """bench/load.py's bookkeeping: CPU samples from /proc, and the figures of a run.
 
 The CPU figures say where the time went: the gunicorn workers' CPU seconds per request (the
-Python side of a request), the PostgreSQL backends serving the bench database, and how busy
-the whole machine was (other work on it included).
+Python side of a request), the PostgreSQL backends serving the bench database, the client
+processes (the simulated browsers), and how busy the whole machine was (other work included).
 """
 
 import os
@@ -110,6 +110,7 @@ def report(args, gathered: list[dict], window_start: float, usage: dict, sms_job
     worst = max((rows[e]["p95"] for e in ENDPOINTS if rows[e]["requests"]), default=float("nan"))
     met = worst < GOAL_MS
     app_cpu, db_cpu = usage.get("app_cpu_s", 0.0), usage.get("db_cpu_s", 0.0)
+    client_cpu = sum(part["cpu_s"] for part in gathered)
     verdict = "met" if met else "NOT met"
     print(f"\nworst operator-endpoint p95 {worst:.1f} ms: goal (< {GOAL_MS} ms) {verdict}")
     print(f"cases worked {counts['cases']:,}, second unanswered calls {counts['sms_streaks']:,}, "
@@ -118,6 +119,7 @@ def report(args, gathered: list[dict], window_start: float, usage: dict, sms_job
     if total:
         print(f"CPU in the window: gunicorn {app_cpu:.1f} s ({app_cpu / total * 1000:.1f} ms a request), "
               f"PostgreSQL backends {db_cpu:.1f} s ({db_cpu / total * 1000:.1f} ms a request), "
+              f"clients {client_cpu:.1f} s ({client_cpu / total * 1000:.1f} ms a request), "
               f"machine {usage.get('machine_busy', 0) * 100:.0f} % busy of {usage.get('cores')} cores")
     for (endpoint, what), n in sorted(errors.items()):
         print(f"error: {endpoint}: {what} x{n}")
@@ -132,5 +134,6 @@ def report(args, gathered: list[dict], window_start: float, usage: dict, sms_job
          per_second=total / args.seconds, endpoints=rows, errors=sum(errors.values()),
          operator_failures=len(failures), server_errors=server_errors, goal_met=met, worst_p95=worst,
          counts=dict(counts), sms_jobs=sms_jobs, app_cpu_ms=app_cpu / total * 1000 if total else None,
-         db_cpu_ms=db_cpu / total * 1000 if total else None, machine_busy=usage.get("machine_busy"))
+         db_cpu_ms=db_cpu / total * 1000 if total else None,
+         client_cpu_ms=client_cpu / total * 1000 if total else None, machine_busy=usage.get("machine_busy"))
     return 1 if errors or failures or server_errors else 0
