@@ -37,7 +37,7 @@ def user(login: str, role: str = "operator", dept: Department | None = None) -> 
 
 def case(
     dept: Department, *, balance: int = 50000, phones=(("+819012345678", "mobile", True),),
-    ref: str | None = None, priority: int = 0, status: str = CaseStatus.OPEN,
+    ref: str | None = None, priority: int = 0, status: str = CaseStatus.OPEN, commit: bool = True,
 ) -> Case:
     n = next(_seq)
     ref = ref or f"C{n:06d}"
@@ -55,7 +55,8 @@ def case(
     c.charges.append(Charge(tax_type="住民税", fiscal_year=2025, amount_due=balance,
                             due_date=date(2025, 5, 31)))
     db.session.add(c)
-    db.session.commit()
+    if commit:  # else the caller commits many at once
+        db.session.commit()
     return c
 
 

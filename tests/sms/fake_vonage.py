@@ -5,8 +5,9 @@ query; api_key/api_secret in the body or HTTP Basic auth): one `messages` entry 
 long message (GSM-7: 160, or 153 a part; UCS-2: 70, or 67 a part), `client-ref` echoed. It
 records every request (thread-safe), has its own token-bucket rate limit (over it: status 1
 "Throttled", counted), can be told to answer the next requests with a status, an HTTP error or
-a hang, refuses given numbers for good, and makes delivery receipts (DLRs) as Vonage posts
-them to a webhook, for the accepted parts, handed to a callback.
+a hang, or every request for a while with one of them (an outage), refuses given numbers for
+good, and makes delivery receipts (DLRs) as Vonage posts them to a webhook, for the accepted
+parts, handed to a callback.
 
     with FakeVonage(directory) as fake:       # makes a self-signed certificate in directory
         env = {"REQUESTS_CA_BUNDLE": fake.ca_file, "VONAGE_REST_HOST": fake.host, ...}
@@ -49,6 +50,7 @@ class FakeVonage:
         self._lock = threading.Lock()
         self._requests: list[Request] = []
         self._script: list[tuple] = []  # what to answer the next requests with, in order
+        self._outages: list[tuple] = []  # (from, until, answer): every request in between gets it
         self.refuse: dict[str, tuple[str, str]] = {}  # to (no "+") -> (status, error-text)
         self.partial: dict[str, tuple[int, str, str]] = {}  # to -> (failing part index, status, text)
         self._bucket = None
@@ -121,6 +123,15 @@ class FakeVonage:
         with self._lock:
             self._release.clear()
             self._script.extend([None] * after + [("hang", seconds)] * count)
+
+    def outage(self, seconds: float, status: str | None = None, text: str = "", http: int | None = None,
+               start_in: float = 0.0) -> None:
+        """For `seconds` (from `start_in` seconds from now) answer every request with SMS API
+        status `status` (1: Throttled) or HTTP `http` (500...); scripted answers wait until after."""
+        start = time.monotonic() + start_in
+        step = ("http", http, None) if http is not None else ("status", str(status), text)
+        with self._lock:
+            self._outages.append((start, start + seconds, step))
 
     def release(self) -> None:
         self._release.set()
@@ -210,7 +221,9 @@ class FakeVonage:
             elif (authorization or "").startswith("Basic "):
                 request.auth = "basic"
             self._requests.append(request)
-            step = self._script.pop(0) if self._script else None
+            step = next((o[2] for o in self._outages if o[0] <= now_mono < o[1]), None)
+            if step is None:
+                step = self._script.pop(0) if self._script else None
             if not authorised(params, authorization, self.api_key, self.api_secret):
                 request.outcome = "bad-auth"
                 return 200, error_body("4", "Bad Credentials"), {}, 0

@@ -1,0 +1,64 @@
+"""Vonage misbehaving for "a minute" while `flask worker`s send a batch: throttled, then HTTP
+500s, then answers too slow for the SDK's timeout and answers slow but in time. The workers run
+with the backoff and the timeout scaled down twenty times (a minute is 3 s, the 2 s/300 s
+backoff 0.1 s/15 s, the provider's 10 s timeout 1 s), so the test does not wait a minute.
+
+Throttles and 500s are retried until sent, each message exactly once and none `failed`. A send
+whose answer never came is not retried (Vonage may have taken it: a second try could text the
+citizen twice): it is `unknown` until its delivery receipt makes it `delivered`."""
+
+import pytest
+
+from tests.faults.helpers import (
+    assert_each_sent_once,
+    cases_with_mobiles,
+    messages,
+    queue_one_each,
+    round_the_clock,
+    status_counts,
+    wait_until,
+)
+from tests.sms.workers import start_worker, stop
+
+pytestmark = pytest.mark.slow
+COUNT = 12
+MINUTE = 3.0  # seconds: a minute, scaled down
+SCALED = {"SMS_RETRY_BASE_SECONDS": 0.1, "SMS_RETRY_MAX_SECONDS": 15, "VONAGE_TIMEOUT_SECONDS": 1}
+
+
+def listening(tmp_path, names) -> bool:
+    return all("Listening on" in (tmp_path / f"{name}.log").read_text() for name in names)
+
+
+def settled() -> bool:
+    counts = status_counts()
+    return sum(counts.values()) == COUNT and not {"queued", "scheduled", "sending"} & set(counts)
+
+
+def test_throttles_errors_and_timeouts_are_retried_or_resolved_and_sent_once(
+        app, client, fake_vonage, tmp_path):
+    names = ("w0", "w1")
+    workers = [start_worker(fake_vonage, tmp_path, name, 50, burst=False, **SCALED) for name in names]
+    try:
+        wait_until(lambda: listening(tmp_path, names), 60, "the workers to start")
+        fake_vonage.outage(MINUTE, status="1", text="Throttled")
+        fake_vonage.outage(MINUTE, http=500, start_in=MINUTE)
+        fake_vonage.hang_next(2, 3 * SCALED["VONAGE_TIMEOUT_SECONDS"])  # then: no answer in time
+        fake_vonage.hang_next(3, 0.4)  # then: slow, but within the timeout
+        queue_one_each(cases_with_mobiles(round_the_clock(), COUNT))
+        wait_until(settled, 60, "every message to be sent or resolved")
+    finally:
+        stop(workers)
+
+    outcomes = [r.outcome for r in fake_vonage.requests]
+    assert outcomes.count("throttled") >= COUNT and outcomes.count("http-500") >= COUNT  # all hit
+    assert status_counts() == {"sent": COUNT - 2, "unknown": 2}  # nothing `failed`
+    timed_out = [m for m in messages() if m.status == "unknown"]
+    assert {m.reason for m in timed_out} == {"no_provider_answer"}
+    assert {m.client_ref for m in timed_out} == {r.client_ref for r in fake_vonage.hanging()[:2]}
+
+    for message in timed_out:  # Vonage took them: their receipts come
+        for dlr in fake_vonage.receipts(message.client_ref):
+            assert client.post("/webhooks/vonage/status", json=dlr).status_code == 200
+    assert status_counts() == {"sent": COUNT - 2, "delivered": 2}
+    assert_each_sent_once(fake_vonage, messages(), allowed=("sent", "delivered"))
