@@ -6,7 +6,7 @@ export FLASK_APP := wsgi:app
 # pip on this kind of machine prints a warning per missing mirror folder; keep output readable.
 PIP     := $(BIN)/pip install --quiet --disable-pip-version-check
 
-.PHONY: run test worker translations system-deps services lint bench-claim
+.PHONY: run test worker translations system-deps services lint bench-claim bench
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || python3 -m venv $(VENV)
@@ -41,3 +41,8 @@ lint: $(STAMP)
 
 bench-claim: $(STAMP) services
 	$(BIN)/python bench/claim.py
+
+# Every benchmark at full scale (BENCH_ARGS=--quick: a small smoke run), one summary table in
+# bench/out/summary.md; see bench/README.md.
+bench: $(STAMP) translations services
+	$(BIN)/python bench/run_all $(BENCH_ARGS)
