@@ -27,6 +27,7 @@ from app.api.openapi import SPEC
 from app.auth.services import create_token
 from app.extensions import db
 from tests import factories as f
+from tests.fuzz import DERANDOMIZE
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "40"))
 NOW = f.WORKDAY_MORNING
@@ -90,7 +91,7 @@ def test_the_api_keeps_to_its_description(app, world, role, mode):
         strategy = operation.as_strategy(generation_mode=schemathesis.GenerationMode(mode), **fixed)
 
         @settings(max_examples=EXAMPLES, deadline=None, database=None,
-                  derandomize=not os.environ.get("FUZZ_RANDOM"),
+                  derandomize=DERANDOMIZE,
                   suppress_health_check=list(HealthCheck))
         @given(case=strategy)
         def exercise(case):

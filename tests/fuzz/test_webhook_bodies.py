@@ -17,10 +17,11 @@ from app.extensions import db
 from app.sms.models import InboundSms, SmsMessage, SmsPart
 from app.sms.webhooks import MAX_BODY_BYTES
 from tests import factories as f
+from tests.fuzz import DERANDOMIZE
 from tests.sms.receipt_helpers import API_KEY, NOW, SECRET, dlr, inbound, sent_message, sign
 
 STATUS, INBOUND = "/webhooks/vonage/status", "/webhooks/vonage/inbound"
-FUZZ = settings(max_examples=40, deadline=None, database=None, derandomize=True,
+FUZZ = settings(max_examples=40, deadline=None, database=None, derandomize=DERANDOMIZE,
                 suppress_health_check=list(HealthCheck))
 
 
