@@ -1,0 +1,32 @@
+"""While the database cannot be reached (restarting, failing over, out of connections) a request
+gets 503 with Retry-After, not a 500: nothing was written (its transaction is rolled back with
+the lost connection), a client or Vonage's webhook retry may simply try again, and the log says
+what happened without personal data. The pool reconnects by itself afterwards (pool_pre_ping)."""
+
+import logging
+
+from flask import Flask, jsonify, request
+from sqlalchemy.exc import OperationalError
+
+from app.extensions import db
+
+log = logging.getLogger(__name__)
+RETRY_AFTER_SECONDS = 5
+MESSAGE = ("一時的に利用できません。しばらくしてからもう一度お試しください。\n"
+           "Temporarily unavailable: please try again in a moment.\n")
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(OperationalError, database_unavailable)
+
+
+def database_unavailable(exc: OperationalError):
+    log.warning("database unavailable: %s", type(exc.orig).__name__ if exc.orig else type(exc).__name__)
+    try:
+        db.session.rollback()
+    except Exception:  # the connection is gone: the session is removed at teardown anyway
+        pass
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    if request.path.startswith(("/api/", "/webhooks/")):
+        return jsonify(error="the database is unavailable, try again shortly"), 503, headers
+    return MESSAGE, 503, {**headers, "Content-Type": "text/plain; charset=utf-8"}
