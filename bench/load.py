@@ -1,7 +1,7 @@
 """Operator screens under load: N simulated operators over HTTP against gunicorn on PostgreSQL.
 
     .venv/bin/python bench/load.py [--operators 50] [--seconds 60] [--cases 1000000]
-                                   [--gunicorn-workers 4] [--threads 4] [--think 0] [--clients 2]
+                                   [--gunicorn-workers 2] [--threads 8] [--think 0] [--clients 2]
 
 Database: BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/bench, the claim
 benchmark's), created if missing, migrated, seeded when it holds fewer cases than asked, with
@@ -10,9 +10,10 @@ as bench/claim.py).
 Redis: BENCH_LOAD_REDIS_URL (default redis://127.0.0.1:6379/12), flushed before and after:
 the app enqueues the SMS jobs there as in production (no worker consumes them here).
 
-gunicorn serves `wsgi:app` as a subprocess (`--threads` > 1 makes it gthread; 4 workers x 4
-threads is the default because on 2 cores it beat sync workers: keep-alive connections and a
-worker that serves other requests while one waits on PostgreSQL; see bench/README.md). The operators
+gunicorn serves `wsgi:app` as a subprocess (`--threads` > 1 makes it gthread; 2 workers x 8
+threads is the default: on 2 cores it beat sync workers and 4 x 4 in every paired run, with
+keep-alive connections and threads that serve other requests while one waits on PostgreSQL;
+see bench/README.md). The operators
 (bench/load_client.py) are real HTTP clients, each with its own session and login, spread
 over `--clients` processes so the client side is not held by one GIL. After `--warmup`
 seconds, every request started in the next `--seconds` counts: requests/second overall,
@@ -115,8 +116,8 @@ def main(argv=None) -> int:
     parser.add_argument("--seconds", type=float, default=60, help="measured window")
     parser.add_argument("--warmup", type=float, default=5, help="seconds not counted, after login")
     parser.add_argument("--cases", type=int, default=1_000_000)
-    parser.add_argument("--gunicorn-workers", type=int, default=4)
-    parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker (>1: gthread)")
+    parser.add_argument("--gunicorn-workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=8, help="gunicorn threads per worker (>1: gthread)")
     parser.add_argument("--think", type=float, default=0.0, help="mean seconds between an operator's clicks")
     parser.add_argument("--clients", type=int, default=2, help="client processes")
     args = parser.parse_args(argv)
