@@ -156,17 +156,21 @@ def backoff_seconds(attempt: int) -> float:
 
 
 def _retry(message_id: int, exc: ProviderRetry, now: datetime) -> str:
-    """Nothing was sent: back to `queued` for a later try. A throttle never fails a message;
-    other errors give up after SMS_MAX_ATTEMPTS provider calls."""
+    """Nothing was sent: back to `queued` for a later try. A throttle never fails a message
+    and does not count against SMS_MAX_ATTEMPTS (a long throttle must not leave a later error
+    no retries); other errors give up after SMS_MAX_ATTEMPTS of them. The backoff grows with
+    every attempt, throttled ones included."""
     message = _locked(message_id)
     if message.status != SmsStatus.SENDING:
         db.session.commit()
         return f"nothing to do: {message.status}"
-    if not exc.throttled and message.attempts >= current_app.config["SMS_MAX_ATTEMPTS"]:
-        _fail(message, now, "retries", f"gave up after {message.attempts} attempts: {exc.reason}")
-        db.session.commit()
-        log.warning("SMS %s failed after %d attempts", message_id, message.attempts)
-        return "failed: gave up"
+    if not exc.throttled:
+        message.errors += 1
+        if message.errors >= current_app.config["SMS_MAX_ATTEMPTS"]:
+            _fail(message, now, "retries", f"gave up after {message.errors} attempts: {exc.reason}")
+            db.session.commit()
+            log.warning("SMS %s failed after %d attempts", message_id, message.errors)
+            return "failed: gave up"
     delay = exc.retry_after if exc.retry_after is not None else backoff_seconds(message.attempts)
     at = now + timedelta(seconds=max(delay, 0.5))
     message.status, message.scheduled_for, message.updated_at = SmsStatus.QUEUED, at, now

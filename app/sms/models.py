@@ -98,7 +98,10 @@ class SmsMessage(db.Model):
     error_text: Mapped[str | None] = mapped_column(String(400))
     # The id of the RQ job that will send it (a new one per attempt), for the sweep.
     job_id: Mapped[str | None] = mapped_column(String(64))
-    attempts: Mapped[int] = mapped_column(default=0)
+    attempts: Mapped[int] = mapped_column(default=0)  # provider calls, throttled ones included
+    # Attempts that failed with a provider error or no connection (not a throttle): these, not
+    # throttles, count against SMS_MAX_ATTEMPTS.
+    errors: Mapped[int] = mapped_column(default=0, server_default="0")
     scheduled_for: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     parts_expected: Mapped[int | None] = mapped_column()  # message-count of the provider's answer

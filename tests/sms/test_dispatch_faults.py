@@ -47,6 +47,21 @@ def test_throttling_is_retried_and_sent_once(app, fake_vonage, clock, monkeypatc
     assert fake_vonage.sent_per_client_ref() == {sent.client_ref: 1}
 
 
+def test_a_long_throttle_does_not_use_up_the_retries_of_errors(app, fake_vonage, clock, monkeypatch):
+    # A minute of throttling is about six attempts with the default backoff; two server errors
+    # after it are well within SMS_MAX_ATTEMPTS (8) and must not fail the message.
+    fake_vonage.answer_next(6, "1", "Throttled")
+    fake_vonage.http_error_next(2, 500)
+    message_id = make_message()
+    work(monkeypatch)
+    for _ in range(8):
+        retry_round(clock, monkeypatch)
+
+    sent = message(message_id)
+    assert (sent.status, sent.attempts, sent.errors) == (SmsStatus.SENT, 9, 2)
+    assert fake_vonage.sent_per_client_ref() == {sent.client_ref: 1}
+
+
 def test_retry_after_header_is_honoured(app, fake_vonage, clock, monkeypatch):
     fake_vonage.http_error_next(1, 429, retry_after=120)
     message_id = make_message()
