@@ -6,6 +6,8 @@ import time
 from collections import Counter
 from datetime import datetime, timedelta
 
+from rq import Queue, SimpleWorker
+from rq.registry import StartedJobRegistry
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -45,6 +47,18 @@ def queue_one_each(case_ids: list[int]) -> None:
     for case in db.session.scalars(loaded):
         outbox.queue_sms(case, case.taxpayer.phones[0], TEXT, idempotency_key=f"fault:{case.id}", now=now)
     db.session.commit()
+
+
+def rq_gives_up_on_dead_workers(connection) -> None:
+    """What RQ's own maintenance does, minutes later, with the jobs of killed workers: a started
+    job whose heartbeat stopped 90 s ago fails (abandoned), and so does a job still in the
+    intermediate queue (taken, never started) at its second look a minute after the first."""
+    queue = Queue(outbox.SMS_QUEUE, connection=connection)
+    StartedJobRegistry(queue=queue).cleanup(time.time() + 91)
+    intermediate = queue.intermediate_queue
+    for job_id in intermediate.get_job_ids():
+        connection.set(intermediate.get_first_seen_key(job_id), time.time() - 61)
+    intermediate.cleanup(SimpleWorker([queue], connection=connection), queue)
 
 
 def bearer(user, now: datetime) -> dict:

@@ -36,8 +36,8 @@ def test_flushall_with_a_thousand_sms_in_flight_sends_each_exactly_once(
         before_sweep = status_counts()
         assert before_sweep["queued"] > COUNT // 2  # most of them: no job anywhere now
 
-        requeued = sweep_lost_sms(clock.utcnow() + SETTLE)
-        assert requeued == before_sweep["queued"] <= COUNT - taken_at_flush
+        requeued = sweep_lost_sms(clock.utcnow() + SETTLE)  # a job a worker holds may still count
+        assert COUNT // 2 < requeued <= min(before_sweep["queued"], COUNT - taken_at_flush)
         wait_until(lambda: status_counts() == {"sent": COUNT}, 90, "every SMS after the sweep")
     finally:
         stop(workers)

@@ -4,16 +4,13 @@ Vonage holds its request, the other works on and then dies at an arbitrary momen
 RQ's own clean-up of the dead workers' jobs and the sweep finish the batch: nothing sent twice,
 the one Vonage took without answering resolved by its receipt, and nothing left in limbo."""
 
-import time
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from rq.job import Job
-from rq.registry import StartedJobRegistry
 
 from app import clock
-from app.sms.outbox import SMS_QUEUE
 from app.sms.sweep import sweep_lost_sms
 from tests.faults.helpers import (
     assert_each_sent_once,
@@ -21,6 +18,7 @@ from tests.faults.helpers import (
     messages,
     queue_one_each,
     round_the_clock,
+    rq_gives_up_on_dead_workers,
     status_counts,
     wait_until,
 )
@@ -60,10 +58,10 @@ def test_workers_killed_mid_batch_send_nothing_twice_and_leave_nothing_behind(
         kill_everything(survivor)  # wherever it is: between jobs, waiting for a token, sending
         fake_vonage.release()
 
-        # What happens later by itself: RQ notices the dead workers' jobs (their heartbeat stops,
-        # 90 s) at its next maintenance, and the sweep runs every minute.
+        # What happens later by itself: RQ's maintenance fails the dead workers' jobs, the sweep
+        # (every minute) re-enqueues their messages and resolves the send cut off mid-way.
         connection = redis()
-        StartedJobRegistry(SMS_QUEUE, connection=connection).cleanup(time.time() + 91)
+        rq_gives_up_on_dead_workers(connection)
         connection.close()
         for dlr in fake_vonage.receipts(hung.client_ref):  # Vonage's receipt for the one it took
             assert client.post("/webhooks/vonage/status", json=dlr).status_code == 200
