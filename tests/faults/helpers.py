@@ -6,6 +6,7 @@ import time
 from collections import Counter
 from datetime import datetime, timedelta
 
+from flask import current_app
 from rq import Queue, SimpleWorker
 from rq.registry import StartedJobRegistry
 from sqlalchemy import func, select
@@ -19,7 +20,6 @@ from app.sms import outbox
 from app.sms.models import SmsMessage
 from tests import factories as f
 
-CLAIM_MINUTES = 15  # the default the app runs with
 TEXT = "【税務課】市税のお支払いが確認できておりません。お問い合わせは048-555-0100へ。"
 
 
@@ -121,9 +121,10 @@ def assert_each_sent_once(fake, rows: list[SmsMessage], allowed=("sent",)) -> No
 
 def assert_no_stuck_claims(now: datetime) -> None:
     """Every claim ends by CLAIM_MINUTES from `now`, and nobody holds two cases."""
+    minutes = current_app.config["CLAIM_MINUTES"]
     db.session.rollback()
     claims = db.session.execute(select(Case.claimed_by_id, Case.claimed_until)
                                 .where(Case.claimed_until.is_not(None))).all()
-    assert all(until <= now + timedelta(minutes=CLAIM_MINUTES) for _, until in claims), claims
+    assert all(until <= now + timedelta(minutes=minutes) for _, until in claims), claims
     holders = Counter(user for user, until in claims if until > now)
     assert max(holders.values(), default=1) == 1, holders
