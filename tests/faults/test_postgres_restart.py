@@ -115,7 +115,7 @@ def test_postgres_restart_under_load_loses_nothing_and_sends_nothing_twice(clust
             db.engine.dispose()  # the test's own pool: its connections died with the server
             streaks, sent = one_sms_per_streak()
             assert streaks == sent > 0
-            assert sweep_lost_sms(clock.utcnow() + SETTLE) >= 0  # jobs that failed in the outage
+            sweep_lost_sms(clock.utcnow() + SETTLE)  # re-enqueues what jobs failed in the outage
             wait_until(lambda: "queued" not in status_counts(), 60, "the sends")
             assert all(w.poll() is None for w in workers)  # the workers rode it out
         finally:
@@ -126,4 +126,4 @@ def test_postgres_restart_under_load_loses_nothing_and_sends_nothing_twice(clust
         assert {m.status for m in final} <= {"sent", "unknown"}, status_counts()
         assert_no_stuck_claims(clock.utcnow())
         client = app.test_client()  # and the next operator action just works
-        assert work_next_case(client, tokens[0], outcomes=("answered",))[1:] in ([201], [])
+        assert work_next_case(client, tokens[0], outcomes=("answered",)) in ([200, 201], [204])
