@@ -29,7 +29,12 @@ _PENDING = "pending_jobs"
 def init_app(app: Flask) -> None:
     state = {"redis": None, "executor": None, "running": set()}
     if app.config.get("REDIS_URL"):
-        state["redis"] = Redis.from_url(app.config["REDIS_URL"])
+        # A Redis host that drops packets must not hang a request for minutes: connecting gives
+        # up after a few seconds (the job's row stays for the sweep). No read timeout here: RQ's
+        # workers share this connection for their blocking dequeue (redis-py would otherwise use
+        # the connect timeout for reads too).
+        state["redis"] = Redis.from_url(app.config["REDIS_URL"], socket_connect_timeout=5,
+                                        socket_timeout=None)
     else:
         state["executor"] = ThreadPoolExecutor(max_workers=2, thread_name_prefix="job")
     app.extensions["jobqueue"] = state
