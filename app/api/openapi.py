@@ -21,6 +21,7 @@ _WHY = {
     409: "The payment_ref is already recorded with other data.",
     413: "The upload is larger than MAX_UPLOAD_MB.",
     422: "The values are not acceptable; `fields` says which and why.",
+    503: "The database cannot be reached right now; nothing was written. Retry after `Retry-After`.",
 }
 
 
@@ -29,11 +30,13 @@ def _json(schema: dict, description: str) -> dict:
 
 
 def _responses(ok: dict, *errors: int) -> dict:
-    """The operation's success answers (code -> response) and its error codes (400 and 401 always:
-    any request may be malformed or lack a token)."""
+    """The operation's success answers (code -> response) and its error codes (400, 401 and 503
+    always: any request may be malformed, lack a token or meet a database outage)."""
     answers = {str(code): response for code, response in ok.items()}
     for code in sorted({400, 401, *errors}):
         answers[str(code)] = _json(ref("Error"), _WHY[code])
+    answers["503"] = {**_json(ref("Error"), _WHY[503]), "headers": {"Retry-After": {
+        "description": "seconds", "schema": {"type": "integer", "minimum": 1}}}}  # app.ops.unavailable
     return answers
 
 
