@@ -31,3 +31,21 @@ def bad_text(value, depth: int = 0) -> str | None:
         if problem:
             return problem
     return None
+
+
+def init_app(app) -> None:
+    """Refuse, with a plain 400, page requests whose query string, form fields or upload names
+    hold such text (the login form, search, editors ...). The JSON API and the webhooks check
+    their own input and answer in JSON (app.api.views, app.sms.webhooks)."""
+    from flask import abort, request
+
+    @app.before_request
+    def refuse_unstorable_text():
+        if request.path.startswith(("/api/", "/webhooks/")):
+            return
+        values = [file.filename or "" for file in request.files.values()]
+        for multi in (request.args, request.form):
+            values.extend(item for pair in multi.items(multi=True) for item in pair)
+        problem = bad_text(values)
+        if problem:
+            abort(400, problem)
