@@ -8,10 +8,12 @@ from flask.cli import with_appcontext
 @click.command("worker")
 @click.option("--burst", is_flag=True, help="Exit when the queues are empty.")
 @click.option("--queues", default=None, help="Comma-separated queue names (default: all).")
+@click.option("--simple", is_flag=True,
+              help="Run jobs in this process, not a forked work horse (for the sms queue at volume).")
 @with_appcontext
-def worker_command(burst: bool, queues: str | None) -> None:
+def worker_command(burst: bool, queues: str | None, simple: bool) -> None:
     """Run an RQ worker with its scheduler (production; needs REDIS_URL)."""
-    from rq import Worker
+    from rq import SimpleWorker, Worker
 
     from app.queue import QUEUE_NAMES, redis_connection
 
@@ -20,8 +22,10 @@ def worker_command(burst: bool, queues: str | None) -> None:
         raise click.ClickException("REDIS_URL is not set: without Redis, jobs run in-process.")
     names = queues.split(",") if queues else list(QUEUE_NAMES)
     _preload_jobs()
-    worker = Worker(names, connection=connection)
-    current_app.logger.info("worker serving %s", ", ".join(names))
+    # A forked horse per job costs ~100-150 ms (bench/README.md, SMS dispatch); a SimpleWorker
+    # runs jobs back to back in one process, still with RQ's job timeouts.
+    worker = (SimpleWorker if simple else Worker)(names, connection=connection)
+    current_app.logger.info("worker serving %s%s", ", ".join(names), " (simple)" if simple else "")
     worker.work(with_scheduler=True, burst=burst)
 
 

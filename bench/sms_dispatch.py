@@ -16,7 +16,7 @@ For each rate (SMS_RATE_PER_SECOND, and the fake's own limit set to the same):
    from the start of that `log_call` to the fake receiving the SMS.
 
 Workers: `flask worker` processes (RQ's forking Worker with its scheduler, as in production), or
-`--worker simple`: RQ SimpleWorkers (no fork per job) in subprocesses. Database:
+`--worker simple`: `flask worker --simple` (RQ's SimpleWorker, no fork per job). Database:
 BENCH_SMS_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/bench_sms, emptied and
 migrated), Redis: BENCH_SMS_REDIS_URL (default redis://127.0.0.1:6379/15, flushed).
 """
@@ -55,15 +55,6 @@ DB_URL = os.environ.get("BENCH_SMS_DATABASE_URL", "postgresql://postgres@127.0.0
 REDIS_URL = os.environ.get("BENCH_SMS_REDIS_URL", "redis://127.0.0.1:6379/15")
 KEY, SECRET = "bench-key", "bench-secret"
 TEXT = "【税務課】市税のお支払いが確認できておりません。お問い合わせは048-555-0100へ。"
-SIMPLE_WORKER = """
-from rq import SimpleWorker
-from app import create_app
-from app.queue import redis_connection
-import app.sms.jobs
-app = create_app()
-with app.app_context():
-    SimpleWorker(["sms"], connection=redis_connection()).work(with_scheduler=True)
-"""
 
 
 def reset_database() -> None:
@@ -114,8 +105,8 @@ def start_workers(args, fake: FakeVonage, rate: float, log_dir: Path) -> list[su
            "SECRET_KEY": "bench-secret-key", "SMS_PROVIDER": "vonage", "VONAGE_API_KEY": KEY,
            "VONAGE_API_SECRET": SECRET, "VONAGE_REST_HOST": fake.host,
            "REQUESTS_CA_BUNDLE": fake.ca_file, "SMS_RATE_PER_SECOND": str(rate)}
-    command = ([sys.executable, "-c", SIMPLE_WORKER] if args.worker == "simple"
-               else [sys.executable, "-m", "flask", "worker", "--queues", "sms"])
+    command = [sys.executable, "-m", "flask", "worker", "--queues", "sms",
+               *(["--simple"] if args.worker == "simple" else [])]
     workers = []
     for i in range(args.workers):
         with open(log_dir / f"worker{i}.log", "ab") as log:

@@ -1,6 +1,6 @@
 """RQ worker processes for the tests, as production runs them: `flask worker` (RQ's forking
-Worker with its scheduler) in a process group of its own, pointed at the fake Vonage; or an RQ
-SimpleWorker in a subprocess (no fork per job) where a test needs thousands of jobs quickly.
+Worker with its scheduler) in a process group of its own, pointed at the fake Vonage; or `flask
+worker --simple` (RQ's SimpleWorker, no fork per job) where a test needs thousands of jobs quickly.
 Also: stopping them warmly (SIGTERM), killing them as a crashed host would (SIGKILL)."""
 
 import os
@@ -13,15 +13,6 @@ from tests.conftest import TEST_DATABASE_URL, TEST_REDIS_URL
 from tests.sms.conftest import API_KEY, API_SECRET
 
 ROOT = Path(__file__).resolve().parents[2]
-# What `flask worker` runs, minus the fork per job (the send job opens and removes its own session).
-SIMPLE_WORKER = (
-    "from rq import SimpleWorker\n"
-    "from app import create_app\n"
-    "from app.queue import redis_connection\n"
-    "import app.sms.jobs\n"
-    "with create_app().app_context():\n"
-    "    SimpleWorker(['sms'], connection=redis_connection()).work(with_scheduler=True, burst={burst})\n"
-)
 
 
 def worker_env(fake, rate: float, redis_url: str = TEST_REDIS_URL, database_url: str = TEST_DATABASE_URL,
@@ -40,8 +31,8 @@ def worker_env(fake, rate: float, redis_url: str = TEST_REDIS_URL, database_url:
 def start_worker(fake, log_dir: Path, name: str, rate: float, burst: bool = True, simple: bool = False,
                  **env) -> subprocess.Popen:
     """A worker process serving the sms queue, in its own process group (`env`: see worker_env)."""
-    command = ([sys.executable, "-c", SIMPLE_WORKER.format(burst=burst)] if simple else
-               [sys.executable, "-m", "flask", "worker", "--queues", "sms", *(["--burst"] * burst)])
+    command = [sys.executable, "-m", "flask", "worker", "--queues", "sms",
+               *(["--burst"] * burst), *(["--simple"] * simple)]
     with open(log_dir / f"{name}.log", "ab") as log:
         return subprocess.Popen(command, cwd=ROOT, env=worker_env(fake, rate, **env), stdout=log,
                                 stderr=subprocess.STDOUT, start_new_session=True)
