@@ -4,17 +4,16 @@ a request that searched for a taxpayer by phone number and by name."""
 import io
 import json
 import logging
-import threading
 
 import pytest
 import requests
-from werkzeug.serving import make_server
 
 from app import create_app
 from app.extensions import db
 from app.ops import structured_logs
 from tests import factories as f
 from tests.conftest import test_config as config_for_tests
+from tests.serving import serving
 
 
 @pytest.fixture
@@ -31,13 +30,8 @@ def lines(stream) -> list[dict]:
 
 @pytest.fixture
 def served(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
-    server.server_close()
+    with serving(app) as url:
+        yield url
 
 
 def test_a_search_by_phone_and_name_leaves_neither_in_the_logs(json_logs, served):

@@ -1,12 +1,10 @@
 """The sandbox provider (receipts it makes itself, through apply_receipt) and the sandbox
 phone page: a message sent by the real send job on a real RQ worker ends `delivered`."""
 
-import threading
 import time
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
-from werkzeug.serving import make_server
 
 from app import clock, queue
 from app.auth.models import Department
@@ -18,6 +16,7 @@ from app.sms.providers import get_provider
 from app.sms.providers.sandbox import SandboxProvider
 from tests import factories as f
 from tests.browser.test_operator_flow import CHROMIUM_ARGS
+from tests.serving import serving
 from tests.sms.receipt_helpers import LONG_JA, MOBILE, NOW, audits, fresh, queued_message, work
 
 FAILING = "+819012340000"
@@ -143,13 +142,8 @@ def test_the_page_is_404_when_the_provider_is_vonage_and_needs_a_login(client, d
 @pytest.fixture
 def live_server(app, dept):
     """The test app over HTTP on a free port (the clock is the test's, inside SMS hours)."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
-    server.server_close()
+    with serving(app) as url:
+        yield url
 
 
 def test_the_phone_page_refreshes_itself_and_sends_a_stop_in_a_real_browser(live_server, dept, monkeypatch):
