@@ -33,6 +33,17 @@ def bad_text(value, depth: int = 0) -> str | None:
     return None
 
 
+def request_text_problem() -> str | None:
+    """Why this request's query string, form fields (names and values) or upload file names
+    cannot be stored; None when they can."""
+    from flask import request
+
+    values = [file.filename or "" for file in request.files.values()]
+    for multi in (request.args, request.form):
+        values.extend(item for pair in multi.items(multi=True) for item in pair)
+    return bad_text(values)
+
+
 def init_app(app) -> None:
     """Refuse, with a plain 400, page requests whose query string, form fields or upload names
     hold such text (the login form, search, editors ...). The JSON API and the webhooks check
@@ -43,9 +54,6 @@ def init_app(app) -> None:
     def refuse_unstorable_text():
         if request.path.startswith(("/api/", "/webhooks/")):
             return
-        values = [file.filename or "" for file in request.files.values()]
-        for multi in (request.args, request.form):
-            values.extend(item for pair in multi.items(multi=True) for item in pair)
-        problem = bad_text(values)
+        problem = request_text_problem()
         if problem:
             abort(400, problem)

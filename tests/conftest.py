@@ -63,11 +63,16 @@ def app(_schema):
     app = create_app(test_config())
     with app.app_context():
         yield app
-        db.session.remove()
-        tables = ", ".join(t.name for t in db.metadata.sorted_tables)
-        with db.engine.begin() as conn:
-            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-        db.engine.dispose()
+        empty_database_and_redis()
+
+
+def empty_database_and_redis() -> None:
+    """Empty every table (inside the app context) and our own Redis db, after a test or a module."""
+    db.session.remove()
+    tables = ", ".join(t.name for t in db.metadata.sorted_tables)
+    with db.engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    db.engine.dispose()
     Redis.from_url(TEST_REDIS_URL).flushdb()  # our own db number only
 
 

@@ -11,11 +11,10 @@ from flask_login import current_user
 
 from app import clock
 from app.api.views import bp
-from app.audit.services import record
 from app.auth.access import roles_required
 from app.extensions import db
 from app.reports import forms
-from app.reports.kpis import summary
+from app.reports.exports import figures, record_export
 
 
 @bp.get("/reports/summary")
@@ -28,9 +27,8 @@ def report_summary():
     if not form.validate():
         return jsonify(error="invalid report parameters", fields=forms.field_errors(form)), 400
     query = forms.query_of(form, dept)
-    body = summary(query.start, query.end, dept.id if dept else None,
-                   query.operator.id if query.operator else None)
+    body = figures(query)
     # An export like the CSV and the PDF: audited the same way (format "json").
-    record(current_user, "report.export", "report", None, clock.utcnow(), format="json", **query.args())
+    record_export(current_user, query, "json", clock.utcnow())
     db.session.commit()
     return jsonify(body)

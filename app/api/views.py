@@ -9,7 +9,7 @@ from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
 from app.extensions import csrf
-from app.text_input import bad_text
+from app.text_input import bad_text, request_text_problem
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
@@ -50,11 +50,7 @@ def _input_problem() -> str | None:
             return "the JSON body is nested too deeply"
         if body is not None and (problem := bad_text(body)):
             return problem
-    names = [file.filename or "" for file in request.files.values()]
-    for multi in (request.args, request.form):
-        names.extend(key for key, _ in multi.items(multi=True))
-        names.extend(value for _, value in multi.items(multi=True))
-    return bad_text(names)
+    return request_text_problem()
 
 
 @bp.errorhandler(HTTPException)

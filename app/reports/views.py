@@ -15,8 +15,8 @@ from app.extensions import db
 from app.reports import forms
 from app.reports.charts import outcomes_svg, payments_svg, trend_svg
 from app.reports.csv_export import render_csv
+from app.reports.exports import figures, record_export
 from app.reports.kpi_table import GENERAL_NOTES, display, table
-from app.reports.kpis import summary
 from app.reports.models import ArchivedReport
 from app.reports.pdf import LANGUAGES, render_pdf
 
@@ -48,13 +48,8 @@ def _query_or_400() -> forms.ReportQuery:
     return forms.query_of(form, dept)
 
 
-def _run(query: forms.ReportQuery) -> dict:
-    return summary(query.start, query.end, query.department.id if query.department else None,
-                   query.operator.id if query.operator else None)
-
-
 def _audit_export(query: forms.ReportQuery, fmt: str, now, **extra) -> None:
-    record(current_user, "report.export", "report", None, now, format=fmt, **query.args(), **extra)
+    record_export(current_user, query, fmt, now, **extra)
     db.session.commit()
 
 
@@ -69,7 +64,7 @@ def screen():
     if not form.validate():
         return render_template("reports/screen.html", form=form, result=None), 400
     query = forms.query_of(form, dept)
-    result = _run(query)
+    result = figures(query)
     rows, notes = table(result)
     return render_template(
         "reports/screen.html", form=form, result=result, rows=rows, notes=notes,
@@ -85,7 +80,7 @@ def screen():
 def summary_csv():
     query = _query_or_400()
     now = clock.utcnow()
-    body = render_csv(_run(query), now)
+    body = render_csv(figures(query), now)
     _audit_export(query, "csv", now)
     return Response(body, mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="{query.filename("csv")}"'})
@@ -99,7 +94,7 @@ def summary_pdf():
         abort(400, description="lang: ja or en")
     query = _query_or_400()
     now = clock.utcnow()
-    pdf = render_pdf(_run(query), language, now)
+    pdf = render_pdf(figures(query), language, now)
     _audit_export(query, "pdf", now, language=language)
     return Response(pdf, mimetype="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="{query.filename("pdf")}"'})

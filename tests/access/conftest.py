@@ -2,13 +2,10 @@
 (each refusal is checked to change nothing; the allowed writes only add rows)."""
 
 import pytest
-from redis import Redis
-from sqlalchemy import text
 
 from app import clock, create_app
-from app.extensions import db
 from tests.access import world as world_module
-from tests.conftest import TEST_REDIS_URL, IsolatedClient, test_config
+from tests.conftest import IsolatedClient, empty_database_and_redis, test_config
 from tests.sms.receipt_helpers import API_KEY, SECRET
 
 
@@ -21,12 +18,7 @@ def access_app(_schema):
     with pytest.MonkeyPatch.context() as mp, app.app_context():
         mp.setattr(clock, "utcnow", lambda: world_module.NOW)
         yield app
-        db.session.remove()
-        tables = ", ".join(t.name for t in db.metadata.sorted_tables)
-        with db.engine.begin() as conn:
-            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-        db.engine.dispose()
-    Redis.from_url(TEST_REDIS_URL).flushdb()  # our own db number only
+        empty_database_and_redis()
 
 
 @pytest.fixture(scope="module")
