@@ -37,23 +37,11 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     text_input.init_app(app)  # NUL characters in forms: a 400, not a 500 in the driver
     queue.init_app(app)
-    from app.escalation import hooks as escalation_hooks
+    # The domains, bottom layer first: each package's init_app registers its pages and
+    # connects its receivers of app.signals (receivers of one signal run in this order).
+    from app import api, auth, calls, cases, escalation, ops, payments, promises, public, reports, sms
 
-    escalation_hooks.init_app(app)
-
-    from app.api import views as api_views
-    from app.auth import views as auth_views
-    from app.calls import views as calls_views
-    from app.cases import views as cases_views
-    from app.escalation import views as escalation_views
-    from app.ops import views as ops_views
-    from app.promises import views as promises_views
-    from app.public import views as public_views
-    from app.reports import views as reports_views
-    from app.sms import sandbox_views, template_views, webhooks
-
-    for module in (auth_views, cases_views, calls_views, public_views, api_views, escalation_views,
-                   template_views, sandbox_views, webhooks, reports_views, promises_views, ops_views):
-        module.init_app(app)
+    for package in (auth, cases, calls, sms, escalation, payments, promises, reports, api, public, ops):
+        package.init_app(app)
     cli.init_app(app)
     return app

@@ -78,11 +78,10 @@ def sweep_command() -> None:
 
 
 def init_app(app: Flask) -> None:
-    from app.auth.cli import departments_cli, users_cli
+    """The commands that span domains (workers, cron, sweep) and the demo's `flask seed`; each
+    domain's own groups come with its package's `init_app`."""
     from app.cases.cli import cases_cli
     from app.demo.cli import seed_command
 
-    for command in (
-        users_cli, departments_cli, cases_cli, seed_command, worker_command, cron_command, jobs_cli
-    ):
+    for command in (cases_cli, seed_command, worker_command, cron_command, jobs_cli):
         app.cli.add_command(command)

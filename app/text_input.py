@@ -47,7 +47,7 @@ def request_text_problem() -> str | None:
 def init_app(app) -> None:
     """Refuse, with a plain 400, page requests whose query string, form fields or upload names
     hold such text (the login form, search, editors ...). The JSON API and the webhooks check
-    their own input and answer in JSON (app.api.views, app.sms.webhooks)."""
+    their own input and answer in JSON (app.api.blueprint, app.sms.webhooks)."""
     from flask import abort, request
 
     @app.before_request

@@ -37,8 +37,8 @@ from sqlalchemy import func, select, text
 from app import create_app
 from app.auth.models import Department, User
 from app.auth.services import create_user
-from app.calls.hours import local_day_start
-from app.cases.claims import claim_next
+from app.auth.calendar import local_day_start
+from app.calls.claims import claim_next
 from app.cases.models import Case
 from app.clock import local_zone, utcnow
 from app.demo.seed_bulk import seed_bulk

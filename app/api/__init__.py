@@ -1,0 +1,12 @@
+"""The JSON API, /api/v1 (the top layer: it may use every domain's services)."""
+
+
+def init_app(app) -> None:
+    """The API blueprint with every route module, and JSON for unmatched /api/v1 URLs."""
+    from werkzeug.exceptions import HTTPException
+
+    from app.api import cases, imports, openapi, payments, promises, reports  # noqa: F401 (routes)
+    from app.api.blueprint import bp, routing_error
+
+    app.register_blueprint(bp)
+    app.register_error_handler(HTTPException, routing_error)

@@ -8,19 +8,19 @@ from flask import current_app, jsonify, request
 from flask_login import current_user
 
 from app import clock
-from app.api.views import bp
+from app.api.blueprint import bp
+from app.api.shapes import call_dict, case_detail, case_summary
 from app.auth.access import roles_required
-from app.auth.models import Role
+from app.auth.permissions import CALL_LOGGERS, CASE_READERS
+from app.calls import claims
 from app.calls.services import CallError, call_by_submission_key, log_call
-from app.cases import claims
 from app.cases.models import Phone
 from app.cases.search import search_cases, visible_case
-from app.cases.serializers import call_dict, case_detail, case_summary
 from app.extensions import db
 from app.ids import is_id
 
-READERS = (Role.OPERATOR, Role.SUPERVISOR, Role.MANAGER, Role.ADMIN)
-WRITERS = (Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN)
+READERS = CASE_READERS
+WRITERS = CALL_LOGGERS
 
 
 def error(message: str, status: int, fields: dict | None = None):

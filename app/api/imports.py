@@ -8,7 +8,7 @@ from flask import jsonify, request, url_for
 from flask_login import current_user
 
 from app import clock
-from app.api.views import bp
+from app.api.blueprint import bp
 from app.auth.access import roles_required
 from app.cases import importing
 from app.cases.models import ImportJob

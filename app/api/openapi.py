@@ -8,8 +8,8 @@ schemathesis against it.
 
 from flask import jsonify
 
+from app.api.blueprint import bp
 from app.api.openapi_schemas import ID, SCHEMAS, ref
-from app.api.views import bp
 
 JSON = "application/json"
 _WHY = {

@@ -1,6 +1,6 @@
 """The JSON shapes of the API, as OpenAPI 3.0 schemas (`components.schemas` of openapi.json).
 
-Hand-written to match what the serializers return (app.cases.serializers,
+Hand-written to match what the serializers return (app.api.shapes,
 app.promises.serializers, app.sms.serializers, app.reports.kpis): every response object
 lists all its keys as required and allows no others, so a changed serializer fails
 tests/api/test_openapi_fuzz.py until this file says the same.

@@ -14,14 +14,12 @@ from flask import jsonify, request
 from flask_login import current_user
 
 from app import clock
-from app.api.views import bp
+from app.api.blueprint import bp
 from app.auth.access import roles_required
-from app.auth.models import Role
+from app.auth.permissions import PAYMENT_POSTERS
 from app.extensions import db
 from app.payments.services import PaymentError, record_payment
 from app.promises.serializers import payment_dict
-
-PAYMENT_POSTERS = (Role.MANAGER, Role.ADMIN)
 
 
 def _date(value):

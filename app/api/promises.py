@@ -15,15 +15,15 @@ from flask_babel import force_locale
 from flask_login import current_user
 
 from app import clock
-from app.api.views import bp
+from app.api.blueprint import bp
 from app.auth.access import roles_required
-from app.auth.models import Role
+from app.auth.permissions import CASE_WRITERS
 from app.cases.search import visible_case
 from app.extensions import db
 from app.promises.serializers import promise_dict
 from app.promises.services import PromiseError, create_promise
 
-WRITERS = (Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN)
+WRITERS = CASE_WRITERS
 
 
 def error(message: str, status: int, fields: dict | None = None):

@@ -10,7 +10,7 @@ from flask import jsonify, request
 from flask_login import current_user
 
 from app import clock
-from app.api.views import bp
+from app.api.blueprint import bp
 from app.auth.access import roles_required
 from app.extensions import db
 from app.reports import forms

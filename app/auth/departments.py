@@ -1,13 +1,13 @@
 """Departments: their sender ID, callback number, calling/SMS hours and rest days."""
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time
 
 import phonenumbers
 from sqlalchemy import select
 
+from app import signals
 from app.audit.services import record
 from app.auth.models import Department
 from app.extensions import db
@@ -16,11 +16,6 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 REST_DAY_WORDS = (*WEEKDAYS, "holidays")
 _ALNUM_SENDER = re.compile(r"^[A-Za-z0-9]{1,11}$")
 _NUMERIC_SENDER = re.compile(r"^[0-9]{1,15}$")
-
-
-# Called as hook(department, now, actor) in the same transaction, after the department is
-# flushed: the escalation package gives every new department its default template and rule.
-AFTER_DEPARTMENT_CREATED: list[Callable] = []
 
 
 class DepartmentError(ValueError):
@@ -120,8 +115,7 @@ def create_department(code: str, settings: DepartmentSettings, now: datetime, ac
     db.session.add(dept)
     db.session.flush()
     record(actor, "department.create", "department", dept.id, now, code=code)
-    for hook in AFTER_DEPARTMENT_CREATED:
-        hook(dept, now, actor)
+    signals.department_created.send(dept, now=now, actor=actor)
     return dept
 
 

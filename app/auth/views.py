@@ -10,6 +10,7 @@ from app.auth import throttle
 from app.auth.access import roles_required
 from app.auth.forms import DepartmentForm, LoginForm
 from app.auth.models import Department, Role, User
+from app.auth.permissions import CONFIG_EDITORS, CONFIG_READERS
 from app.auth.services import authenticate, user_for_token
 from app.extensions import db, login_manager
 from app.i18n import LANGUAGES
@@ -47,7 +48,7 @@ def _safe_next(target: str | None) -> str:
     if (target and target.startswith("/") and not target.startswith("//")
             and all(c.isprintable() and not c.isspace() and c != "\\" for c in target)):
         return target
-    return url_for("cases.home")
+    return url_for("queue.home")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -88,7 +89,7 @@ def set_language(lang: str):
 
 
 @bp.route("/departments/<code>/settings", methods=["GET", "POST"])
-@roles_required(Role.SUPERVISOR, Role.ADMIN)
+@roles_required(*CONFIG_EDITORS)
 def department_settings(code: str):
     dept = dept_service.department_by_code(code)
     if dept is None or not (current_user.role == Role.ADMIN or dept.id == current_user.department_id):
@@ -110,7 +111,7 @@ def department_settings(code: str):
 
 
 @bp.route("/departments")
-@roles_required(Role.SUPERVISOR, Role.MANAGER, Role.ADMIN)
+@roles_required(*CONFIG_READERS)
 def department_list():
     query = db.select(Department).order_by(Department.code)
     if current_user.role == Role.SUPERVISOR:

@@ -4,27 +4,21 @@ A call that happened is always logged, even over the attempt caps, outside calli
 or without a claim: caps govern what the queue offers, not what may be recorded.
 """
 
-from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 
-from app import clock
+from app import clock, signals
 from app.audit.services import record
-from app.calls.hours import local_day_start, next_allowed
+from app.auth.calendar import local_day_start, next_allowed
 from app.calls.models import MARKS_PHONE_UNUSABLE, UNANSWERED, CallAttempt, CallDirection, CallOutcome
 from app.cases.models import Case, Phone, PhoneKind
 from app.extensions import db
+from app.sql import insert_once
 
 WEEK = timedelta(days=7)
 CONTACTED = frozenset({CallOutcome.ANSWERED, CallOutcome.THIRD_PARTY})
-
-# Called as hook(attempt, now) inside the same transaction, after the attempt is flushed.
-# The escalation rules (a later issue) append their evaluation here.
-AFTER_CALL_LOGGED: list[Callable[[CallAttempt, datetime], None]] = []
-
 
 class CallError(ValueError):
     """A call that cannot be logged as given; `fields` maps field names to reasons."""
@@ -54,35 +48,15 @@ def log_call(
         case_id=case.id, phone_id=phone.id, user_id=getattr(actor, "id", None), direction=direction,
         outcome=outcome, notes=(notes or "").strip(), at=now, submission_key=submission_key or None,
     )
-    saved = _insert(attempt)
+    saved = insert_once(attempt, lambda: call_by_submission_key(attempt.submission_key))
     if saved is not attempt:
         return _replayed(saved, case)
     return _apply(case, phone, attempt, actor, now)
 
 
-def _insert(attempt: CallAttempt) -> CallAttempt:
-    """Flush `attempt`; if a concurrent request stored the same submission key first, return
-    that request's row instead."""
-    if db.session.get_bind().dialect.name != "postgresql":
-        # pysqlite's SAVEPOINT outside an explicit BEGIN would commit early; the demo database
-        # serialises writers anyway, so the look-up in log_call is enough there.
-        db.session.add(attempt)
-        db.session.flush()
-        return attempt
-    try:
-        with db.session.begin_nested():  # a concurrent double submit trips the unique key
-            db.session.add(attempt)
-            db.session.flush()
-    except IntegrityError:
-        existing = call_by_submission_key(attempt.submission_key)
-        if existing is None:
-            raise
-        return existing
-    return attempt
-
-
 def _apply(case: Case, phone: Phone, attempt: CallAttempt, actor, now: datetime) -> CallAttempt:
-    """What a flushed attempt changes: over-cap flag, phone, claim, next action; audit; hooks."""
+    """What a flushed attempt changes: over-cap flag, phone, claim, next action; audit; then
+    `signals.call_logged` (the escalation rules, a pending promise's rest)."""
     outcome, direction = attempt.outcome, attempt.direction
     day_count, week_count, oldest = _outbound_counts(case, now)
     dept = case.department
@@ -99,8 +73,9 @@ def _apply(case: Case, phone: Phone, attempt: CallAttempt, actor, now: datetime)
     db.session.flush()
     record(actor, "call.log", "call_attempt", attempt.id, now, case_id=case.id, phone_id=phone.id,
            outcome=outcome, direction=direction, over_cap=attempt.over_cap)
-    for hook in AFTER_CALL_LOGGED:
-        hook(attempt, now)
+    if outcome in MARKS_PHONE_UNUSABLE:
+        signals.phone_marked.send(phone, reason=str(outcome), now=now, actor=actor)
+    signals.call_logged.send(attempt, now=now)
     return attempt
 
 

@@ -1,4 +1,7 @@
-"""Call logging from the case screen: one click per outcome."""
+"""Call logging from the case screen: one click per outcome, and the call forms the case
+screen shows (a receiver of `signals.case_screen_context`)."""
+
+import uuid
 
 from flask import Blueprint, abort, flash, redirect, url_for
 from flask_babel import gettext as _
@@ -6,8 +9,8 @@ from flask_login import current_user
 
 from app import clock
 from app.auth.access import roles_required
-from app.auth.models import Role
-from app.calls.forms import CallForm
+from app.auth.permissions import CALL_LOGGERS
+from app.calls.forms import DIRECTION_LABELS, OUTCOME_LABELS, CallForm
 from app.calls.services import CallError, log_call
 from app.cases.models import Phone
 from app.cases.search import visible_case
@@ -16,12 +19,20 @@ from app.extensions import db
 bp = Blueprint("calls", __name__)
 
 
-def init_app(app) -> None:
-    app.register_blueprint(bp)
+def case_screen_forms(case, user, **_) -> dict:
+    """One call form per usable phone (for those who log calls), and the outcome labels."""
+    forms = {}
+    if user.role in CALL_LOGGERS:
+        for phone in case.taxpayer.phones:
+            if phone.usable:
+                # A fresh one-time key per rendered form: submitting it twice logs one call.
+                forms[phone.id] = CallForm(formdata=None, phone_id=phone.id,
+                                           submission_key=uuid.uuid4().hex)
+    return {"forms": forms, "outcomes": OUTCOME_LABELS, "directions": DIRECTION_LABELS}
 
 
 @bp.post("/cases/<int:case_id>/calls")
-@roles_required(Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN)
+@roles_required(*CALL_LOGGERS)
 def log(case_id: int):
     case = visible_case(case_id, current_user)
     if case is None:

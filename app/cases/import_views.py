@@ -1,6 +1,6 @@
 """The import pages: /imports (upload form and recent imports) and /imports/<id> (progress, errors).
 
-These routes live on the `cases` blueprint; app/cases/views.py imports this module.
+These routes live on the `cases` blueprint (`app.cases.blueprint`).
 """
 
 from flask import abort, redirect, render_template, url_for
@@ -12,8 +12,8 @@ from flask_wtf.file import FileField, FileRequired
 from app import clock
 from app.auth.access import roles_required
 from app.cases import importing
+from app.cases.blueprint import bp
 from app.cases.models import ImportJob, ImportStatus
-from app.cases.views import bp
 from app.extensions import db
 
 RECENT = 20

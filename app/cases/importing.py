@@ -15,15 +15,17 @@ from sqlalchemy import Table, any_, bindparam, insert, select, text, update
 from sqlalchemy.dialects import postgresql
 
 from app.auth.access import ALL_DEPARTMENTS
-from app.auth.models import Department, Role
+from app.auth.models import Department
+from app.auth.permissions import IMPORTERS
 from app.cases.csv_rows import ImportRow, RowError, parse_row
 from app.cases.models import Case, CaseStatus, Charge, ImportJob, ImportStatus, Phone, Taxpayer
 from app.cases.priority import priority_score
 from app.cases.search_keys import taxpayer_search_key
 from app.extensions import db
 from app.queue import enqueue_after_commit
+from app.sql import is_postgres
 
-IMPORTER_ROLES = (Role.SUPERVISOR, Role.MANAGER, Role.ADMIN)
+IMPORTER_ROLES = IMPORTERS
 
 
 class ImportForbidden(PermissionError):
@@ -111,14 +113,11 @@ class _Loaded:
         default_factory=lambda: {"taxpayers": {}, "cases": {}, "charges": {}, "phones": {}})
 
 
-def _postgres() -> bool:
-    return db.session.get_bind().dialect.name == "postgresql"
-
 
 def _in(column, values):
     """`column IN values`: on PostgreSQL `= ANY(array)`, one parameter instead of a thousand."""
     values = list(values)
-    if _postgres():
+    if is_postgres():
         return column == any_(bindparam(None, values, type_=postgresql.ARRAY(column.type)))
     return column.in_(values)
 
@@ -348,7 +347,7 @@ def _insert(table: Table, records: list[dict], key=None) -> list[tuple]:
         return []
     columns, defaults = _insert_columns(table, records[0])
     returning = [table.c.id, key] if key is not None else []
-    if _postgres():
+    if is_postgres():
         casts = ", ".join(f"CAST(:{c.name} AS {c.type.compile(dialect=db.session.get_bind().dialect)}[])"
                           for c in columns)
         stmt = text(f"INSERT INTO {table.name} ({', '.join(c.name for c in columns)}) "

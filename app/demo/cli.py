@@ -8,6 +8,7 @@ from app.auth.models import Department
 from app.clock import utcnow
 from app.demo.seed_demo import DEFAULT_SEED, DEMO_PASSWORD, USERS, seed_demo
 from app.extensions import db
+from app.sql import is_postgres
 
 # Above this many cases PostgreSQL loads with COPY (app.demo.seed_bulk); the ORM is fine below.
 BULK_THRESHOLD = 20_000
@@ -26,7 +27,7 @@ def seed_command(cases: int, demo_if_empty: bool, random_seed: int) -> None:
         click.echo("The database has data already: nothing seeded.")
         return
     now = utcnow()
-    if cases > BULK_THRESHOLD and db.engine.dialect.name == "postgresql":
+    if cases > BULK_THRESHOLD and is_postgres():
         from app.demo.seed_bulk import seed_bulk
 
         with click.progressbar(length=cases, label="Loading cases") as bar:

@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _
 from sqlalchemy import select
 
 from app.audit.services import apply_changes, record
-from app.auth.models import Department, Role
+from app.auth.models import Department
 from app.cases.models import Case, CaseStatus
 from app.escalation.models import Action, EscalationRule, PhoneScope, Trigger
 from app.escalation.rules import ESCALATED
@@ -22,8 +22,6 @@ from app.sms import outbox
 from app.sms.models import SmsTemplate
 from app.sms.templates import LANGUAGES, template_errors
 
-EDITORS = (Role.SUPERVISOR, Role.ADMIN)
-READERS = (Role.SUPERVISOR, Role.MANAGER, Role.ADMIN)
 LIMITS = {  # field: (min, max)
     "count": (1, 20),
     "window_days": (1, 365),
@@ -158,25 +156,3 @@ def return_to_queue(case: Case, actor, now: datetime) -> bool:
     outbox.back_to_call_queue(case, now)
     record(actor, "case.return_to_queue", "case", case.id, now, hold_reason=ESCALATED)
     return True
-
-
-def visible_departments(user) -> list[Department]:
-    """The departments whose rules, templates and handed-over cases `user` may see."""
-    stmt = select(Department).order_by(Department.code)
-    if user.role not in (Role.MANAGER, Role.ADMIN):
-        stmt = stmt.where(Department.id == user.department_id)
-    return list(db.session.scalars(stmt))
-
-
-def pick_department(user, code: str | None) -> Department | None:
-    """The department a page is about: a supervisor's own; for managers and admins the one
-    named by `code` (None when they may not see it), or the first."""
-    departments = visible_departments(user)
-    if code:
-        return next((d for d in departments if d.code == code), None)
-    own = next((d for d in departments if d.id == user.department_id), None)
-    return own or (departments[0] if departments else None)
-
-
-def can_edit(user, department_id: int) -> bool:
-    return user.role == Role.ADMIN or (user.role == Role.SUPERVISOR and user.department_id == department_id)

@@ -1,6 +1,6 @@
 """The escalation engine: rules evaluated in the transaction of the event that triggers them.
 
-`evaluate_after_call` runs from `log_call` (AFTER_CALL_LOGGED) in the call's transaction;
+`evaluate_after_call` runs on `signals.call_logged`, in the call's transaction;
 `fire_promise_rules` is for the promises workflow (a promise falls due, or is broken).
 A rule fires at most once per streak (or per promise): every firing is an EscalationFiring
 row whose unique key is inserted in a SAVEPOINT, so of two concurrent transactions that
@@ -16,17 +16,18 @@ import logging
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from app import clock
 from app.audit.services import record
 from app.calls.models import UNANSWERED, CallDirection
 from app.cases.models import Case, CaseStatus, PhoneKind
+from app.escalation import keys
 from app.escalation.models import Action, EscalationFiring, EscalationRule, PhoneScope, Trigger
 from app.escalation.streaks import dry_run, streak_query
 from app.extensions import db
 from app.sms import outbox
 from app.sms.templates import render
+from app.sql import insert_once
 
 __all__ = ["dry_run", "evaluate_after_call", "fire_promise_rules", "ESCALATED"]
 
@@ -69,7 +70,7 @@ def evaluate_after_call(attempt, now: datetime) -> list[EscalationFiring]:
         row = db.session.execute(streak_query(rule, now, case_id=case.id)).first()
         if row is None:
             continue
-        key = f"rule:{rule.id}:case:{case.id}:from:{row.first_call_id}"
+        key = keys.firing_key(rule.id, case.id, keys.streak_occasion(row.first_call_id))
         firing = _fire(rule, case, key, now, due_date=None, audit_skip=row.streak == rule.count,
                        call_attempt_id=attempt.id)
         if firing is not None:
@@ -97,7 +98,7 @@ def fire_promise_rules(trigger: Trigger, case: Case, promise_key: str, due_date:
             due_date - timedelta(days=rule.window_days) <= today <= due_date
         ):
             continue
-        key = f"rule:{rule.id}:case:{case.id}:{promise_key}"
+        key = keys.firing_key(rule.id, case.id, promise_key)
         if _firing_by_key(key) is not None:
             continue
         firing = _fire(rule, case, key, now, due_date=due_date, audit_skip=False)
@@ -133,7 +134,7 @@ def _fire(rule: EscalationRule, case: Case, key: str, now: datetime, *, due_date
         phone, template, body = target
     firing = EscalationFiring(rule_id=rule.id, case_id=case.id, idempotency_key=key,
                               action=rule.action, outcome="done", fired_at=now)
-    if not _insert(firing):
+    if insert_once(firing, lambda: _firing_by_key(key)) is not firing:
         return None  # a concurrent transaction fired this rule on this streak first
     if rule.action == Action.SEND_SMS:
         text = render(body, case, case.department, due_date=due_date, language=rule.language)
@@ -161,23 +162,3 @@ def _fire(rule: EscalationRule, case: Case, key: str, now: datetime, *, due_date
 
 def _firing_by_key(key: str) -> EscalationFiring | None:
     return db.session.scalar(select(EscalationFiring).where(EscalationFiring.idempotency_key == key))
-
-
-def _insert(firing: EscalationFiring) -> bool:
-    """Flush `firing`; False when the key is taken (by an earlier or a concurrent firing)."""
-    if db.session.get_bind().dialect.name != "postgresql":
-        # SQLite (the demo) serialises writers: a look-up is enough there (see outbox._insert).
-        if _firing_by_key(firing.idempotency_key) is not None:
-            return False
-        db.session.add(firing)
-        db.session.flush()
-        return True
-    try:
-        with db.session.begin_nested():
-            db.session.add(firing)
-            db.session.flush()
-    except IntegrityError:
-        if _firing_by_key(firing.idempotency_key) is None:
-            raise
-        return False
-    return True

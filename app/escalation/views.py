@@ -7,8 +7,9 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from app import clock
-from app.auth.access import can_see_department, roles_required
+from app.auth.access import can_edit, can_see_department, pick_department, roles_required, visible_departments
 from app.auth.models import Department
+from app.auth.permissions import CONFIG_EDITORS, CONFIG_READERS
 from app.cases.models import Case
 from app.escalation import editing
 from app.escalation.forms import ACTION_LABELS, LANGUAGE_LABELS, SCOPE_LABELS, TRIGGER_LABELS, RuleForm
@@ -25,38 +26,38 @@ def init_app(app) -> None:
 
 
 def _department_or_404() -> Department:
-    dept = editing.pick_department(current_user, request.args.get("department"))
+    dept = pick_department(current_user, request.args.get("department"))
     if dept is None:
         abort(404)
     return dept
 
 
 @bp.get("/escalation/rules")
-@roles_required(*editing.READERS)
+@roles_required(*CONFIG_READERS)
 def rules():
     dept = _department_or_404()
     rows = db.session.scalars(select(EscalationRule).where(EscalationRule.department_id == dept.id)
                               .order_by(EscalationRule.id)).all()
     return render_template("escalation/rules.html", department=dept, rules=rows,
-                           departments=editing.visible_departments(current_user),
-                           can_edit=editing.can_edit(current_user, dept.id), triggers=TRIGGER_LABELS,
+                           departments=visible_departments(current_user),
+                           can_edit=can_edit(current_user, dept.id), triggers=TRIGGER_LABELS,
                            actions=ACTION_LABELS)
 
 
 @bp.route("/escalation/rules/new", methods=["GET", "POST"])
-@roles_required(*editing.EDITORS)
+@roles_required(*CONFIG_EDITORS)
 def new_rule():
     dept = _department_or_404()
     return _editor(RuleForm(), dept, None)
 
 
 @bp.route("/escalation/rules/<int:rule_id>", methods=["GET", "POST"])
-@roles_required(*editing.READERS)
+@roles_required(*CONFIG_READERS)
 def edit_rule(rule_id: int):
     rule = db.session.get(EscalationRule, rule_id)
     if rule is None or not can_see_department(current_user, rule.department_id):
         abort(404)
-    if request.method == "POST" and not editing.can_edit(current_user, rule.department_id):
+    if request.method == "POST" and not can_edit(current_user, rule.department_id):
         abort(403)
     return _editor(RuleForm(obj=rule), rule.department, rule)
 
@@ -84,7 +85,7 @@ def _editor(form: RuleForm, dept: Department, rule: EscalationRule | None):
         form.form_errors.append(_("Please correct the marked fields."))
     return render_template(
         "escalation/rule.html", form=form, rule=rule, department=dept, matches=matches,
-        checked=checked, can_edit=editing.can_edit(current_user, dept.id),
+        checked=checked, can_edit=can_edit(current_user, dept.id),
         template_options={t.id: t.name for t in templates_of(dept.id)
                           if t.active or (rule and t.id == rule.template_id)},
         triggers=TRIGGER_LABELS, actions=ACTION_LABELS, scopes=SCOPE_LABELS, languages=LANGUAGE_LABELS,
@@ -92,10 +93,10 @@ def _editor(form: RuleForm, dept: Department, rule: EscalationRule | None):
 
 
 @bp.post("/escalation/rules/check")
-@roles_required(*editing.READERS)
+@roles_required(*CONFIG_READERS)
 def check_rule():
     """The live count of the editor (JSON; the CSRF token comes in the X-CSRFToken header)."""
-    dept = editing.pick_department(current_user, request.form.get("department"))
+    dept = pick_department(current_user, request.form.get("department"))
     rule_id = request.form.get("rule_id", type=int)
     if dept is None:
         return jsonify(error="no such department"), 404
@@ -113,19 +114,19 @@ def check_rule():
 
 
 @bp.get("/escalation/handed-over")
-@roles_required(*editing.READERS)
+@roles_required(*CONFIG_READERS)
 def handed_over():
     dept = _department_or_404()
     return render_template("escalation/handed_over.html", department=dept, cases=editing.handed_over(dept.id),
-                           departments=editing.visible_departments(current_user),
-                           can_edit=editing.can_edit(current_user, dept.id))
+                           departments=visible_departments(current_user),
+                           can_edit=can_edit(current_user, dept.id))
 
 
 @bp.post("/escalation/handed-over/<int:case_id>/return")
-@roles_required(*editing.EDITORS)
+@roles_required(*CONFIG_EDITORS)
 def return_case(case_id: int):
     case = db.session.get(Case, case_id)
-    if case is None or not editing.can_edit(current_user, case.department_id):
+    if case is None or not can_edit(current_user, case.department_id):
         abort(404)
     if editing.return_to_queue(case, current_user, clock.utcnow()):
         db.session.commit()

@@ -12,6 +12,7 @@ from app.extensions import db
 from app.ops.models import PeriodicRun
 from app.queue import QUEUE_NAMES, redis_connection
 from app.sms.models import SmsMessage, SmsStatus
+from app.sql import is_postgres
 
 SWEEP = "sweep-lost-jobs"
 FAILED_JOBS_SHOWN = 100
@@ -42,8 +43,7 @@ class FailedJob:
 
 def record_periodic_run(name: str, now: datetime, result: dict) -> None:
     """Upsert the time and result of a periodic job's run (several cron hosts may race)."""
-    dialect = db.session.get_bind().dialect.name
-    insert = (postgresql if dialect == "postgresql" else sqlite).insert
+    insert = (postgresql if is_postgres() else sqlite).insert
     stmt = insert(PeriodicRun).values(name=name, finished_at=now, result=result)
     db.session.execute(stmt.on_conflict_do_update(
         index_elements=[PeriodicRun.name],

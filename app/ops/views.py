@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from app import clock
 from app.auth.access import roles_required
-from app.auth.models import Role
+from app.auth.permissions import OPERATIONS
 from app.extensions import db
 from app.ops import readiness, services
 
@@ -39,7 +39,7 @@ def readyz():
 
 
 @bp.get("/admin/ops")
-@roles_required(Role.ADMIN)
+@roles_required(*OPERATIONS)
 def page():
     return render_template(
         "ops/ops.html", depths=services.queue_depths(), failed=services.failed_jobs(),
@@ -48,13 +48,13 @@ def page():
 
 
 @bp.post("/admin/ops/jobs/<job_id>/retry")
-@roles_required(Role.ADMIN)
+@roles_required(*OPERATIONS)
 def retry_job(job_id: str):
     return _act(services.retry_failed_job, job_id, _("The job is back in its queue."))
 
 
 @bp.post("/admin/ops/jobs/<job_id>/discard")
-@roles_required(Role.ADMIN)
+@roles_required(*OPERATIONS)
 def discard_job(job_id: str):
     return _act(services.discard_failed_job, job_id, _("The job was discarded."))
 

@@ -1,0 +1,8 @@
+"""Payments from the revenue system (CSV import and API); they lower a case's balance."""
+
+
+def init_app(app) -> None:
+    """The `flask payments` commands."""
+    from app.payments.cli import payments_cli
+
+    app.cli.add_command(payments_cli)

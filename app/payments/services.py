@@ -4,28 +4,27 @@ The same payment_ref with the same case, amount and date is a replay: it returns
 payment and changes nothing. The same ref with different data is an error (the revenue system
 must never silently rewrite a payment). A payment lowers the case's balance under the case's
 row lock (concurrent payments on one case queue up, none is lost); when the balance reaches
-zero the case is paid in full: closed, unclaimed, its waiting SMS suppressed (`paid`; the send
-job checks again anyway), its pending promise judged (kept when the money reached it) or
-else cancelled. A payment above the balance is recorded as it is (the balance goes below
+zero the case is paid in full: closed and unclaimed. What that means elsewhere is for the
+receivers of `signals.payment_recorded` (a pending promise the money reached is judged kept)
+and `signals.case_settled` (waiting SMS suppressed, `paid`: the send job checks again anyway;
+a promise still pending cancelled). A payment above the balance is recorded as it is (the balance goes below
 zero: a credit the revenue system refunds).
 """
 
 from datetime import date, datetime
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
+from app import clock, signals
 from app.audit.services import record
 from app.cases.models import Case, CaseStatus
 from app.extensions import db
 from app.payments.models import Payment
-from app.promises import accounting
-from app.sms.models import SmsMessage, SmsStatus, SuppressReason
+from app.sql import insert_once
 
 SOURCES = ("api", "csv")
 MAX_REF = 64
 MAX_AMOUNT = 10**15
-WAITING_SMS = (SmsStatus.QUEUED, SmsStatus.SCHEDULED)
 
 
 class PaymentError(ValueError):
@@ -64,7 +63,7 @@ def _check(payment_ref, case_ref, amount, paid_on, source, now: datetime) -> dic
         fields["amount"] = "The amount is too large."
     if not isinstance(paid_on, date) or isinstance(paid_on, datetime):
         fields["paid_on"] = "The date must be a date YYYY-MM-DD."
-    elif paid_on > accounting.local_today(now):
+    elif paid_on > clock.local_date(now):
         fields["paid_on"] = "The payment date is in the future."
     if source not in SOURCES:
         fields["source"] = "The source must be api or csv."
@@ -96,56 +95,26 @@ def record_payment(payment_ref: str, case_ref: str, amount: int, paid_on: date, 
                            {"case_ref": "No case has this reference."})
     payment = Payment(payment_ref=payment_ref, case_id=case.id, amount=amount, paid_on=paid_on,
                       source=source, created_at=now)
-    saved = _insert(payment)
+    saved = insert_once(payment, lambda: payment_by_ref(payment.payment_ref))
     if saved is not payment:  # a concurrent delivery of the same ref committed first
         return _same(saved, case_ref, amount, paid_on), False
     case.balance -= amount
     case.updated_at = now
     record(actor, "payment.record", "payment", payment.id, now, case_id=case.id, amount=amount,
            paid_on=paid_on.isoformat(), source=source, balance=case.balance)
-    from app.promises.judge import settle_if_paid
-
-    settle_if_paid(case, now)
+    signals.payment_recorded.send(payment, case=case, now=now, actor=actor)
     if case.balance <= 0 and case.paid_in_full_at is None:
         _paid_in_full(case, actor, now)
     db.session.flush()
     return payment, True
 
 
-def _insert(payment: Payment) -> Payment:
-    """Flush `payment`; when a concurrent transaction stored the same ref first, return its row."""
-    if db.session.get_bind().dialect.name != "postgresql":
-        db.session.add(payment)  # SQLite (the demo) serialises writers: the look-up was enough
-        db.session.flush()
-        return payment
-    try:
-        with db.session.begin_nested():
-            db.session.add(payment)
-            db.session.flush()
-    except IntegrityError:
-        existing = payment_by_ref(payment.payment_ref)
-        if existing is None:
-            raise
-        return existing
-    return payment
-
-
 def _paid_in_full(case: Case, actor, now: datetime) -> None:
-    from app.promises.services import cancel, pending_promise
-
     case.status = CaseStatus.CLOSED
     case.hold_reason = None
     case.paid_in_full_at = now
     case.claimed_by_id = None
     case.claimed_until = None
     case.promise_broken = False
-    promise = pending_promise(case.id, lock=True)
-    if promise is not None:  # not reached by the payments, but nothing is owed any more
-        cancel(promise, actor, now)
-    waiting = db.session.scalars(
-        select(SmsMessage).where(SmsMessage.case_id == case.id, SmsMessage.status.in_(WAITING_SMS))
-        .with_for_update())
-    for message in waiting:
-        message.status, message.reason, message.updated_at = SmsStatus.SUPPRESSED, SuppressReason.PAID, now
-        record(actor, "sms.suppress", "sms_message", message.id, now, reason=str(SuppressReason.PAID))
     record(actor, "case.paid_in_full", "case", case.id, now)
+    signals.case_settled.send(case, now=now, actor=actor, reason="paid")

@@ -54,12 +54,8 @@ def required(amount: int, percent: Decimal | None = None) -> int:
     return math.ceil(Decimal(amount) * percent / 100)
 
 
-def local_date(moment: datetime) -> date:
-    return moment.astimezone(clock.local_zone()).date()
-
-
-def local_today(now: datetime) -> date:
-    return local_date(now)
+local_date = clock.local_date
+local_today = clock.local_date  # today's date, for readers of "today" in the judge's rules
 
 
 def deadline(due_date: date, grace: int | None = None) -> date:

@@ -20,11 +20,11 @@ from sqlalchemy.orm import selectinload
 
 from app import clock
 from app.cases.models import Case, CaseStatus
+from app.escalation import keys
 from app.escalation.models import EscalationFiring, EscalationRule, Trigger
 from app.escalation.rules import fire_promise_rules
 from app.extensions import db
 from app.promises import accounting
-from app.promises.hooks import instalment_key
 from app.promises.models import Promise, PromiseInstalment, PromiseStatus
 
 log = logging.getLogger(__name__)
@@ -104,11 +104,12 @@ def _remind_batch(rows, today, now: datetime) -> int:
         instalment = next(i for i in promise.instalments if i.id == row.instalment_id)
         if accounting.instalment_covered(promise, instalment, totals.get(promise.case_id, [])):
             continue
-        fired += len(fire_promise_rules(Trigger.PROMISE_DUE, promise.case, instalment_key(instalment.id),
+        occasion = keys.instalment_occasion(instalment.id)
+        fired += len(fire_promise_rules(Trigger.PROMISE_DUE, promise.case, occasion,
                                         instalment.due_date, now))
     return fired
 
 
 def _key(rule: EscalationRule, case_id: int, instalment_id: int) -> str:
     """The key fire_promise_rules gives the firing of `rule` for this instalment."""
-    return f"rule:{rule.id}:case:{case_id}:{instalment_key(instalment_id)}"
+    return keys.firing_key(rule.id, case_id, keys.instalment_occasion(instalment_id))

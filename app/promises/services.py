@@ -13,14 +13,14 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.audit.services import record
-from app.auth.models import Role
+from app.auth.permissions import ABOVE_BALANCE
 from app.cases.models import Case, CaseStatus
 from app.extensions import db
 from app.promises import accounting
 from app.promises.models import Promise, PromiseInstalment, PromiseStatus
 
 # Who may let a promise's total exceed the balance (the issue: "unless a supervisor allows it").
-MAY_ALLOW_ABOVE_BALANCE = frozenset({Role.SUPERVISOR, Role.ADMIN})
+MAY_ALLOW_ABOVE_BALANCE = ABOVE_BALANCE
 MAX_NOTES = 4000
 MAX_AMOUNT = 10**15
 

@@ -1,4 +1,4 @@
-"""Promises and payments on the case timeline (sources for app.cases.timeline)."""
+"""Promises and payments on the case timeline (receivers of `signals.case_timeline`)."""
 
 from collections.abc import Iterable
 
@@ -19,7 +19,7 @@ def promises_with_instalments(case: Case) -> list[Promise]:
     return list(db.session.scalars(stmt))
 
 
-def promise_entries(case: Case) -> Iterable[timeline.TimelineEntry]:
+def promise_entries(case: Case, **_) -> Iterable[timeline.TimelineEntry]:
     for promise in promises_with_instalments(case):
         who = promise.created_by
         yield timeline.TimelineEntry(
@@ -31,7 +31,7 @@ def promise_entries(case: Case) -> Iterable[timeline.TimelineEntry]:
         )
 
 
-def payment_entries(case: Case) -> Iterable[timeline.TimelineEntry]:
+def payment_entries(case: Case, **_) -> Iterable[timeline.TimelineEntry]:
     for payment in payments_of(case):
         yield timeline.TimelineEntry(
             kind="payment", at=payment.created_at, label="payment",
@@ -39,10 +39,3 @@ def payment_entries(case: Case) -> Iterable[timeline.TimelineEntry]:
                      "payment_ref": payment.payment_ref, "source": payment.source},
             row=payment,
         )
-
-
-def register() -> None:
-    """Add the sources once (create_app may run many times in one process)."""
-    for source in (promise_entries, payment_entries):
-        if source not in timeline.SOURCES:
-            timeline.SOURCES.append(source)

@@ -1,5 +1,4 @@
-"""The promise form on the case screen (POST /cases/<id>/promises), and what plugs promises and
-payments into the app: hooks, timeline sources, template helpers, CLI groups."""
+"""The promise form on the case screen (POST /cases/<id>/promises) and its template helpers."""
 
 from datetime import timedelta
 
@@ -9,31 +8,23 @@ from flask_login import current_user
 
 from app import clock
 from app.auth.access import roles_required
-from app.auth.models import Role
+from app.auth.permissions import CASE_WRITERS
 from app.cases.models import CaseStatus
 from app.cases.search import visible_case
 from app.extensions import db
-from app.promises import accounting, hooks
+from app.promises import accounting
 from app.promises.forms import INSTALMENT_LABELS, STATUS_LABELS, PromiseForm
 from app.promises.services import MAY_ALLOW_ABOVE_BALANCE, PromiseError, create_promise, pending_promise
-from app.promises.timeline import register as register_timeline
 
 bp = Blueprint("promises", __name__)
 
-RECORDERS = (Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN)
+RECORDERS = CASE_WRITERS
 
 
 def init_app(app) -> None:
-    from app.payments.cli import payments_cli
-    from app.promises.cli import promises_cli
-
     app.register_blueprint(bp)
-    hooks.init_app(app)
-    register_timeline()
     app.jinja_env.globals.update(promise_panel=promise_panel, promise_status_labels=STATUS_LABELS,
                                  instalment_status_labels=INSTALMENT_LABELS)
-    for group in (promises_cli, payments_cli):
-        app.cli.add_command(group)
 
 
 def promise_panel(case) -> dict:
@@ -59,11 +50,9 @@ def promise_panel(case) -> dict:
 
 def _rerender(case_id: int, form: PromiseForm, message: str):
     """The case screen again, with the submitted form, its errors and `message` (422)."""
-    from app.cases.views import case_screen
-
     db.session.rollback()
     g.promise_form, g.promise_error = form, message
-    return case_screen(case_id), 422
+    return current_app.view_functions["cases.case_screen"](case_id), 422
 
 
 @bp.post("/cases/<int:case_id>/promises")

@@ -21,6 +21,7 @@ from app.extensions import db
 from app.reports.kpis import summary
 from app.reports.models import ArchivedReport
 from app.reports.pdf import render_pdf
+from app.sql import is_postgres
 
 log = logging.getLogger(__name__)
 ARCHIVE_LANGUAGE = "ja"
@@ -44,7 +45,7 @@ def _exists(department_id: int | None, start: date, end: date) -> bool:
 
 def _lock(start: date) -> None:
     """Serialise archive inserts for one month across processes (PostgreSQL; released at commit)."""
-    if db.session.get_bind().dialect.name == "postgresql":
+    if is_postgres():
         key = zlib.crc32(f"archived-report:{start.isoformat()}".encode())
         db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 

@@ -14,13 +14,14 @@ from wtforms import DateField, SelectField
 from wtforms.validators import InputRequired, ValidationError
 
 from app.auth.access import ALL_DEPARTMENTS
-from app.auth.models import Department, Role, User
+from app.auth.models import Department, User
+from app.auth.permissions import CLAIMERS, REPORT_READERS
 from app.extensions import db
 from app.reports.periods import EARLIEST, LATEST, MAX_DAYS, period_problem
 
-READERS = (Role.SUPERVISOR, Role.MANAGER, Role.ADMIN)
+READERS = REPORT_READERS
 # Whose calls and promises the operator filter offers.
-CALLERS = (Role.OPERATOR, Role.SUPERVISOR)
+CALLERS = CLAIMERS
 
 
 class DepartmentNotVisible(Exception):

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Date, Integer, cast, func, literal_column, text
 
 from app.extensions import db
+from app.sql import is_postgres
 
 # The longest period a report covers (inclusive days): a year, leap day included.
 MAX_DAYS = 366
@@ -77,12 +78,9 @@ REPORT_WORK_MEM = "64MB"
 def roomy_work_mem() -> None:
     """Give the rest of this transaction's report queries more sort/hash memory (PostgreSQL;
     SET LOCAL ends with the transaction)."""
-    if _is_postgresql():
+    if is_postgres():
         db.session.execute(text(f"SET LOCAL work_mem = '{REPORT_WORK_MEM}'"))
 
-
-def _is_postgresql() -> bool:
-    return db.session.get_bind().dialect.name == "postgresql"
 
 
 def local_day(column, period: Period):
@@ -90,7 +88,7 @@ def local_day(column, period: Period):
     zone_name = period.zone.key
     if not _ZONE_NAME.match(zone_name):  # it is inlined below: never anything but a zone name
         raise ValueError("unexpected time zone name")
-    if _is_postgresql():
+    if is_postgres():
         # timezone(zone, timestamptz) gives the local wall time; inlined so that GROUP BY
         # sees the same expression as the SELECT.
         return cast(func.timezone(literal_column(f"'{zone_name}'"), column), Date)
@@ -102,7 +100,7 @@ def local_day(column, period: Period):
 def add_days(day_expression, days: int):
     """SQL: a date expression `days` days later."""
     days = int(days)
-    if _is_postgresql():
+    if is_postgres():
         return day_expression + literal_column(str(days), Integer)
     return func.date(day_expression, literal_column(f"'{days:+d} days'"))
 

@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from app import clock
 from app.audit.services import record
-from app.calls.hours import is_allowed, next_allowed
+from app.auth.calendar import is_allowed, next_allowed
 from app.extensions import db
 from app.queue import enqueue_after_commit
 from app.sms import ratelimit

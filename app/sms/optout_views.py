@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from app import clock
 from app.auth.access import roles_required
-from app.auth.models import Role
+from app.auth.permissions import CASE_WRITERS
 from app.cases.models import Phone
 from app.cases.search import visible_case
 from app.extensions import db
@@ -14,7 +14,7 @@ from app.sms.receipts import record_opt_out
 
 bp = Blueprint("sms_optout", __name__)
 
-RECORDERS = (Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN)
+RECORDERS = CASE_WRITERS
 
 
 def init_app(app) -> None:

@@ -10,20 +10,20 @@ from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
+from app import signals
+from app.audit.services import record
 from app.cases.models import Case, CaseStatus, Phone, PhoneKind
 from app.extensions import db
 from app.queue import enqueue_after_commit
 from app.sms.encoding import cost, shape
 from app.sms.models import SmsMessage, SmsStatus, SuppressReason
+from app.sql import insert_once
 
 SEND_JOB = "app.sms.jobs.send_sms"
 SMS_QUEUE = "sms"
 
-# Checks that may veto a message, appended by later issues (a pending promise, ...):
-# check(message, case, now) -> a SuppressReason or None.
-EXTRA_CHECKS: list = []
+WAITING = (SmsStatus.QUEUED, SmsStatus.SCHEDULED)
 
 
 def best_mobile(case: Case) -> Phone | None:
@@ -51,11 +51,26 @@ def suppression_reason(message: SmsMessage, now: datetime) -> str | None:
             return SuppressReason.NO_CONSENT
         if not phone.usable:
             return SuppressReason.PHONE_UNUSABLE
-    for check in EXTRA_CHECKS:
-        reason = check(message, case, now)
-        if reason:
-            return reason
-    return None
+    vetoes = signals.answers(signals.sms_send_check, message, case=case, now=now)
+    return vetoes[0] if vetoes else None
+
+
+def suppress_waiting(condition, reason: str, actor, now: datetime) -> list[int]:
+    """Suppress (with `reason`, audited) the messages matching `condition` that still wait to be
+    sent (queued or scheduled); returns their ids. The send job checks again anyway."""
+    waiting = db.session.scalars(select(SmsMessage).where(condition, SmsMessage.status.in_(WAITING))
+                                 .order_by(SmsMessage.id).with_for_update())
+    suppressed = []
+    for message in waiting:
+        message.status, message.reason, message.updated_at = SmsStatus.SUPPRESSED, reason, now
+        suppressed.append(message.id)
+        record(actor, "sms.suppress", "sms_message", message.id, now, reason=str(reason))
+    return suppressed
+
+
+def suppress_for_settled_case(case: Case, now: datetime, actor=None, reason: str = "paid", **_) -> None:
+    """signals.case_settled: nothing is owed, so nothing waiting on the case may go."""
+    suppress_waiting(SmsMessage.case_id == case.id, SuppressReason(reason), actor, now)
 
 
 def job_id_for(message: SmsMessage) -> str:
@@ -92,28 +107,10 @@ def queue_sms(
         cost=cost(text_shape.segments, current_app.config["SMS_COST_PER_SEGMENT"]),
         status=SmsStatus.QUEUED, scheduled_for=not_before, created_at=now, updated_at=now,
     )
-    saved = _insert(message)
+    saved = insert_once(message, lambda: message_by_key(message.idempotency_key))
     if saved is not message:
         return saved
     enqueue_send(message, at=not_before if not_before and not_before > now else None)
-    return message
-
-
-def _insert(message: SmsMessage) -> SmsMessage:
-    """Flush `message`; when a concurrent transaction stored the same key first, return its row."""
-    if db.session.get_bind().dialect.name != "postgresql":
-        db.session.add(message)
-        db.session.flush()
-        return message
-    try:
-        with db.session.begin_nested():
-            db.session.add(message)
-            db.session.flush()
-    except IntegrityError:
-        existing = message_by_key(message.idempotency_key)
-        if existing is None:
-            raise
-        return existing
     return message
 
 

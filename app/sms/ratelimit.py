@@ -98,12 +98,3 @@ def reserve(timeout: float, provider: str = "sms") -> tuple[bool, float]:
     if micros < 0:
         return False, (-1 - micros) / 1_000_000
     return True, micros / 1_000_000
-
-
-def acquire(timeout: float, provider: str = "sms") -> bool:
-    """Block until a send token is ours (True), or return False at once when none is free
-    within `timeout` seconds (nothing reserved: the caller re-schedules its work)."""
-    granted, wait = reserve(timeout, provider)
-    if granted and wait > 0:
-        time.sleep(wait)
-    return granted

@@ -12,14 +12,15 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import or_, select
-from sqlalchemy.exc import IntegrityError
 
+from app import signals
 from app.audit.services import record
 from app.cases.models import Phone
 from app.extensions import db
 from app.sms.models import FINAL_STATUSES, InboundSms, SmsMessage, SmsPart, SmsStatus, SuppressReason
-from app.sms.outbox import back_to_call_queue, mark_dead_number
+from app.sms.outbox import back_to_call_queue, mark_dead_number, suppress_waiting
 from app.sms.receipt_codes import DEAD_NUMBER_CODES, describe
+from app.sql import insert_once
 
 log = logging.getLogger(__name__)
 
@@ -160,6 +161,7 @@ def _aggregate(message: SmsMessage, now: datetime) -> None:
     if sum(p.status == SmsStatus.DELIVERED for p in parts) >= expected:
         message.status = SmsStatus.DELIVERED
         message.delivered_at = now
+        signals.message_delivered.send(message, now=now)
     elif len(parts) >= expected and any(p.status == SmsStatus.UNKNOWN for p in parts):
         message.status, message.reason = SmsStatus.UNKNOWN, "receipt_unknown"
     else:
@@ -231,27 +233,13 @@ def handle_inbound(params: dict, now: datetime) -> InboundSms | None:
         return None
     row = InboundSms(provider_message_id=provider_id, msisdn=msisdn, to=_field(params, "to", 20) or "",
                      text=text, keyword=keyword or "", opt_out=keyword is not None, received_at=now)
-    if not _insert_once(row):
-        return None
+    if insert_once(row, lambda: db.session.scalar(
+            select(InboundSms).where(InboundSms.provider_message_id == provider_id))) is not row:
+        return None  # a concurrent delivery of the same reply was stored first
     record(None, "sms.inbound", "inbound_sms", row.id, now, opt_out=row.opt_out)
     if keyword is not None:
         opt_out_number(msisdn, None, now, source="inbound", inbound_id=row.id)
     return row
-
-
-def _insert_once(row: InboundSms) -> bool:
-    """Flush `row`; False when a concurrent request stored the same provider id first."""
-    if db.session.get_bind().dialect.name != "postgresql":
-        db.session.add(row)
-        db.session.flush()
-        return True
-    try:
-        with db.session.begin_nested():
-            db.session.add(row)
-            db.session.flush()
-    except IntegrityError:
-        return False
-    return True
 
 
 def record_opt_out(phone: Phone, actor, now: datetime, source: str) -> list[int]:
@@ -269,25 +257,14 @@ def opt_out_number(e164: str, actor, now: datetime, source: str, **details) -> l
             phone.opted_out = True
             phone.opted_out_at = now
             record(actor, "phone.opt_out", "phone", phone.id, now, source=source, **details)
+            signals.phone_marked.send(phone, reason="opted_out", now=now, actor=actor)
     phone_ids = [p.id for p in phones]
-    waiting = db.session.scalars(
-        select(SmsMessage)
-        .where(or_(SmsMessage.to_e164 == e164, SmsMessage.phone_id.in_(phone_ids)),
-               SmsMessage.status.in_((SmsStatus.QUEUED, SmsStatus.SCHEDULED)))
-        .order_by(SmsMessage.id).with_for_update()
-    )
-    suppressed = []
-    for message in waiting:
-        message.status = SmsStatus.SUPPRESSED
-        message.reason = SuppressReason.OPTED_OUT
-        message.updated_at = now
-        suppressed.append(message.id)
-        record(actor, "sms.suppress", "sms_message", message.id, now, reason=SuppressReason.OPTED_OUT)
-    return suppressed
+    return suppress_waiting(or_(SmsMessage.to_e164 == e164, SmsMessage.phone_id.in_(phone_ids)),
+                            SuppressReason.OPTED_OUT, actor, now)
 
 
-def number_opted_out(message: SmsMessage, case, now: datetime) -> str | None:
-    """An outbox check: the number said STOP (on any Phone row, or by a reply), even when this
+def number_opted_out(message: SmsMessage, case=None, now: datetime | None = None, **_) -> str | None:
+    """signals.sms_send_check: the number said STOP (on any Phone row, or by a reply), even when this
     message's own Phone row was imported after that."""
     opted = db.session.scalar(select(Phone.id).where(Phone.e164 == message.to_e164, Phone.opted_out)
                               .limit(1))

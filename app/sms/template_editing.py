@@ -1,5 +1,5 @@
 """Supervisors' changes to SMS templates: validated, audited with what changed, flushed (the
-caller commits). Who may edit is decided as for rules (app.escalation.editing.can_edit)."""
+caller commits). Who may edit is decided as for rules (app.auth.access.can_edit)."""
 
 from dataclasses import asdict, dataclass
 from datetime import datetime

@@ -7,8 +7,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app import clock
-from app.auth.access import can_see_department, roles_required
-from app.escalation.editing import EDITORS, READERS, can_edit, pick_department, visible_departments
+from app.auth.access import can_edit, can_see_department, pick_department, roles_required, visible_departments
+from app.auth.permissions import CONFIG_EDITORS as EDITORS
+from app.auth.permissions import CONFIG_READERS as READERS
 from app.extensions import db
 from app.sms.models import SmsTemplate
 from app.sms.template_editing import (

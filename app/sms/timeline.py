@@ -58,7 +58,7 @@ def replies_of(case: Case) -> list[InboundSms]:
     return list(db.session.scalars(stmt))
 
 
-def sms_entries(case: Case) -> Iterable[timeline.TimelineEntry]:
+def sms_entries(case: Case, **_) -> Iterable[timeline.TimelineEntry]:
     for message in messages_of(case):
         who = message.created_by
         yield timeline.TimelineEntry(
@@ -72,7 +72,7 @@ def sms_entries(case: Case) -> Iterable[timeline.TimelineEntry]:
         )
 
 
-def reply_entries(case: Case) -> Iterable[timeline.TimelineEntry]:
+def reply_entries(case: Case, **_) -> Iterable[timeline.TimelineEntry]:
     for reply in replies_of(case):
         yield timeline.TimelineEntry(
             kind="sms_reply", at=reply.received_at, label="opt_out" if reply.opt_out else "reply",
@@ -83,12 +83,3 @@ def reply_entries(case: Case) -> Iterable[timeline.TimelineEntry]:
 def status_class(status: str) -> str:
     """The badge class of an SMS status: ok, bad or plain."""
     return "ok" if status in GOOD else "bad" if status in BAD else ""
-
-
-def register(app) -> None:
-    """Add the SMS sources to the case timeline once, and the labels to the templates."""
-    for source in (sms_entries, reply_entries):
-        if source not in timeline.SOURCES:
-            timeline.SOURCES.append(source)
-    app.jinja_env.globals.update(sms_status_labels=STATUS_LABELS, sms_reason_labels=REASON_LABELS,
-                                 sms_status_class=status_class)

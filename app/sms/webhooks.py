@@ -31,17 +31,8 @@ MAX_CLOCK_SKEW_SECONDS = 5 * 60
 
 
 def init_app(app) -> None:
-    """Register the webhooks, the hand opt-out route, the SMS timeline source and the outbox's
-    opt-out check (all idempotent: create_app may run many times in one process)."""
-    from app.sms import optout_views, timeline
-    from app.sms.outbox import EXTRA_CHECKS
-    from app.sms.receipts import number_opted_out
-
+    """Register the webhooks; warn when they are accepted unsigned."""
     app.register_blueprint(bp)
-    optout_views.init_app(app)
-    timeline.register(app)
-    if number_opted_out not in EXTRA_CHECKS:
-        EXTRA_CHECKS.append(number_opted_out)
     if provider_name(app.config) == "vonage" and not app.config.get("VONAGE_SIGNATURE_SECRET"):
         app.logger.warning("VONAGE_SIGNATURE_SECRET is not set: Vonage webhooks are accepted unsigned.")
 

@@ -4,10 +4,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from app import signals
 from app.audit.models import AuditEvent
 from app.auth.models import User
 from app.calls.models import CallAttempt, CallOutcome
-from app.calls.services import AFTER_CALL_LOGGED, CallError, log_call
+from app.calls.services import CallError, log_call
 from app.cases.models import Case, Phone
 from app.extensions import db
 from tests import factories as f
@@ -145,16 +146,20 @@ def test_answered_releases_the_claim_and_inbound_needs_none(app):
     assert call.direction == "inbound" and _count(unclaimed) == 1
 
 
-def test_after_call_hooks_run_in_the_same_transaction(app):
+def test_call_logged_is_signalled_in_the_same_transaction(app):
     dept, op = _setup()
     case = f.case(dept)
     seen = []
-    AFTER_CALL_LOGGED.append(lambda attempt, now: seen.append((attempt.id, now)))
+
+    def receiver(attempt, now, **_):
+        seen.append((attempt.id, now, db.session.get(CallAttempt, attempt.id) is attempt))
+
+    signals.call_logged.connect(receiver)
     try:
         call = _log(case, op)
     finally:
-        AFTER_CALL_LOGGED.pop()
-    assert seen == [(call.id, NOW)]
+        signals.call_logged.disconnect(receiver)
+    assert seen == [(call.id, NOW, True)]  # flushed in the caller's session, not yet committed
 
 
 def test_concurrent_double_submit_logs_one_call(app):

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from app.cases.claims import claim_next
+from app.calls.claims import claim_next
 from app.cases.models import Case
 from app.extensions import db
 from tests import factories as f

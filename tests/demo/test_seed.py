@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from app.auth.models import Department, User
-from app.cases.claims import claim_next
+from app.calls.claims import claim_next
 from app.cases.models import Case, Charge, Phone, Taxpayer
 from app.cases.phones import parse_phone
 from app.cases.priority import priority_score

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from app.audit.models import AuditEvent
-from app.cases import claims
+from app.calls import claims
 from app.escalation.models import Action, EscalationFiring, EscalationRule, PhoneScope
 from app.extensions import db
 from app.sms.models import SmsStatus

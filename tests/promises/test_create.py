@@ -6,8 +6,8 @@ import pytest
 from flask import current_app
 from sqlalchemy import select
 
+from app.calls.claims import claim_next
 from app.calls.services import log_call
-from app.cases.claims import claim_next
 from app.extensions import db
 from app.promises.models import Promise, PromiseStatus
 from app.promises.services import PromiseError, create_promise

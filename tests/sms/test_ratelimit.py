@@ -32,12 +32,6 @@ def test_reservations_queue_up_one_interval_apart(app):
     assert ratelimit.reserve(10)[1] == pytest.approx(wait, abs=0.05)
 
 
-def test_acquire_gives_up_at_once_past_its_timeout(app):
-    app.config["SMS_RATE_PER_SECOND"] = 0.2
-    assert ratelimit.acquire(0.5)
-    assert not ratelimit.acquire(0.5)
-
-
 def test_the_bucket_survives_a_flush_of_redis_and_of_its_script(app):
     app.config["SMS_RATE_PER_SECOND"] = 0.5
     assert ratelimit.reserve(0)[0]

@@ -1,4 +1,4 @@
-"""Plugs promises into the SMS outbox and the call log (idempotent: create_app may run often).
+"""What a promise changes elsewhere, as receivers of `app.signals` (connected in `__init__`):
 
 - The outbox's send-time check: no payment-reminder SMS (a rule with the unanswered-calls
   trigger) while the case has a pending promise (`promise_pending`); no promise-due reminder
@@ -8,29 +8,19 @@
   bring it back to the queue early.
 """
 
-import re
 from datetime import datetime
 
-from app.calls.services import AFTER_CALL_LOGGED
+from app.escalation import keys
 from app.escalation.models import EscalationRule, Trigger
 from app.extensions import db
 from app.promises import accounting
 from app.promises.models import PromiseInstalment, PromiseStatus
 from app.promises.services import pending_promise
-from app.sms import outbox
 from app.sms.models import SuppressReason
 
-# The key a promise-due firing gives its message: "rule:<r>:case:<c>:instalment:<id>".
-_INSTALMENT_KEY = re.compile(r":instalment:(\d+)$")
 
-
-def instalment_key(instalment_id: int) -> str:
-    """The promise_key of an instalment's due reminder (see `reminders`)."""
-    return f"instalment:{instalment_id}"
-
-
-def promise_check(message, case, now: datetime):
-    """outbox.EXTRA_CHECKS: why a rule's message must not go because of a promise, or None."""
+def promise_check(message, case, now: datetime, **_):
+    """signals.sms_send_check: why a rule's message must not go because of a promise, or None."""
     if message.rule_id is None or case is None:
         return None
     trigger = db.session.scalar(
@@ -39,8 +29,8 @@ def promise_check(message, case, now: datetime):
         return SuppressReason.PROMISE_PENDING if pending_promise(case.id) is not None else None
     if trigger != Trigger.PROMISE_DUE:
         return None
-    match = _INSTALMENT_KEY.search(message.idempotency_key or "")
-    instalment = db.session.get(PromiseInstalment, int(match.group(1))) if match else None
+    instalment_id = keys.instalment_of(message.idempotency_key)
+    instalment = db.session.get(PromiseInstalment, instalment_id) if instalment_id else None
     if instalment is None:
         return None
     promise = instalment.promise
@@ -52,8 +42,8 @@ def promise_check(message, case, now: datetime):
     return SuppressReason.PAID if accounting.instalment_covered(promise, instalment, days) else None
 
 
-def keep_resting(attempt, now: datetime) -> None:
-    """AFTER_CALL_LOGGED: a case with a pending promise rests until the promise's deadline."""
+def keep_resting(attempt, now: datetime, **_) -> None:
+    """signals.call_logged: a case with a pending promise rests until the promise's deadline."""
     case = attempt.case
     promise = pending_promise(case.id)
     if promise is None:
@@ -63,8 +53,18 @@ def keep_resting(attempt, now: datetime) -> None:
         case.next_action_at = resume
 
 
-def init_app(app) -> None:
-    if promise_check not in outbox.EXTRA_CHECKS:
-        outbox.EXTRA_CHECKS.append(promise_check)
-    if keep_resting not in AFTER_CALL_LOGGED:
-        AFTER_CALL_LOGGED.append(keep_resting)
+def judge_after_payment(payment, case, now: datetime, **_) -> None:
+    """signals.payment_recorded: a pending promise the money already reached is kept at once."""
+    from app.promises.judge import settle_if_paid
+
+    settle_if_paid(case, now)
+
+
+def cancel_when_settled(case, now: datetime, actor=None, **_) -> None:
+    """signals.case_settled: nothing is owed any more, so a promise still pending (not reached
+    by the payments) is cancelled."""
+    from app.promises.services import cancel
+
+    promise = pending_promise(case.id, lock=True)
+    if promise is not None:
+        cancel(promise, actor, now)

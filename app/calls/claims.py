@@ -29,11 +29,12 @@ from flask_babel import lazy_gettext
 from sqlalchemy import exists, func, literal_column, or_, select, union_all, update
 
 from app.audit.services import record
+from app.auth.calendar import is_allowed, is_rest_day, local_day_start
 from app.auth.models import Department, User
-from app.calls.hours import is_allowed, is_rest_day, local_day_start
 from app.calls.models import CallAttempt, CallDirection
 from app.cases.models import Case, CaseStatus, Phone
 from app.extensions import db
+from app.sql import is_postgres
 
 SQLITE_RETRIES = 5
 
@@ -144,7 +145,7 @@ def claim_next(user: User, now: datetime, claim_minutes: int) -> Case | None:
         return None
     release_claims_of(user)
     until = now + timedelta(minutes=claim_minutes)
-    if db.session.get_bind().dialect.name == "postgresql":
+    if is_postgres():
         case_id = _claim_skip_locked(user, department, now, until)
     else:
         case_id = _claim_conditional(user, department, now, until)
@@ -210,18 +211,6 @@ def _claim_conditional(user, department, now, until) -> int | None:
         if result.rowcount == 1:
             return case_id
     return None
-
-
-def release_claim(user: User, case: Case, now: datetime) -> bool:
-    """Give back `case` if `user` holds it; True when a claim was released. The caller commits."""
-    if case.claimed_by_id != user.id:
-        return False
-    case.claimed_by_id = None
-    case.claimed_until = None
-    case.updated_at = now
-    record(user, "case.release", "case", case.id, now)
-    db.session.flush()
-    return True
 
 
 def workable_count(department: Department, now: datetime, cap: int | None = None) -> int:

@@ -1,8 +1,8 @@
 """Cases as JSON-ready dicts for the API (the shapes are the API's contract)."""
 
 from app.calls.models import CallAttempt
+from app.calls.timeline import calls_of
 from app.cases.models import Case
-from app.cases.timeline import calls_of
 from app.payments.services import payments_of
 from app.promises.serializers import payment_dict, promise_dict
 from app.promises.timeline import promises_with_instalments

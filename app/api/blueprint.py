@@ -15,14 +15,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 
 
-def init_app(app) -> None:
-    from app.api import cases, imports, openapi, payments, promises, reports  # noqa: F401 (they add routes)
-
-    app.register_blueprint(bp)
-    app.register_error_handler(HTTPException, _routing_error)
-
-
-def _routing_error(exc: HTTPException):
+def routing_error(exc: HTTPException):
     """No route matched (404, 405 ...): JSON under /api/, the usual page elsewhere."""
     if request.path.startswith(bp.url_prefix + "/"):
         return json_error(exc)
