@@ -34,6 +34,7 @@ services:
 	bash scripts/ensure-services.sh
 
 test: $(STAMP) translations system-deps services
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/pytest -q
 
 lint: $(STAMP)

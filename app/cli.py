@@ -13,9 +13,7 @@ from flask.cli import with_appcontext
 @with_appcontext
 def worker_command(burst: bool, queues: str | None, simple: bool) -> None:
     """Run an RQ worker with its scheduler (production; needs REDIS_URL)."""
-    from rq import SimpleWorker, Worker
-
-    from app.queue import QUEUE_NAMES, redis_connection
+    from app.queue import QUEUE_NAMES, AppSimpleWorker, AppWorker, redis_connection
 
     connection = redis_connection()
     if connection is None:
@@ -24,7 +22,7 @@ def worker_command(burst: bool, queues: str | None, simple: bool) -> None:
     _preload_jobs()
     # A forked horse per job costs ~100-150 ms (bench/README.md, SMS dispatch); a SimpleWorker
     # runs jobs back to back in one process, still with RQ's job timeouts.
-    worker = (SimpleWorker if simple else Worker)(names, connection=connection)
+    worker = (AppSimpleWorker if simple else AppWorker)(names, connection=connection)
     current_app.logger.info("worker serving %s%s", ", ".join(names), " (simple)" if simple else "")
     worker.work(with_scheduler=True, burst=burst)
 
@@ -50,17 +48,15 @@ def cron_command() -> None:
     from rq.cron import CronScheduler
 
     from app.periodic import PERIODIC_JOBS
-    from app.queue import execute, redis_connection
+    from app.queue import redis_connection
 
     connection = redis_connection()
     if connection is None:
         raise click.ClickException("REDIS_URL is not set: run `flask jobs sweep` by hand instead.")
     scheduler = CronScheduler(connection=connection)
     for periodic in PERIODIC_JOBS:
-        scheduler.register(
-            execute, periodic.queue, args=(periodic.job,), interval=periodic.interval_seconds,
-            name=periodic.name,
-        )
+        scheduler.register(periodic.job, periodic.queue, interval=periodic.interval_seconds,
+                           name=periodic.name)
     scheduler.start()
 
 

@@ -4,38 +4,42 @@ Every periodic job must be idempotent: several `flask cron` processes on several
 enqueue the same job, and that must do no harm.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from app import clock
-
-
-@dataclass(frozen=True)
-class Periodic:
-    name: str
-    job: str  # dotted path of a function taking no arguments
-    interval_seconds: int
-    queue: str = "default"
-
-
-PERIODIC_JOBS = (
-    Periodic("sweep-lost-jobs", "app.periodic.sweep_lost_jobs", interval_seconds=60),
-    # Last month's report PDFs, once the 1st has come (idempotent: makes only what is missing).
-    Periodic("monthly-reports", "app.reports.archive.run_monthly_archive", interval_seconds=3600),
-    # Promises: judged once their date + grace has passed; reminders from PROMISE_REMINDER_TIME.
-    Periodic("judge-promises", "app.promises.judge.judge_promises", interval_seconds=3600),
-    Periodic("promise-reminders", "app.promises.reminders.remind_due_promises", interval_seconds=900),
-)
+from app.cases.jobs import sweep_lost_imports
+from app.extensions import db
+from app.ops.services import SWEEP, record_periodic_run
+from app.promises.judge import judge_promises
+from app.promises.reminders import remind_due_promises
+from app.reports.archive import run_monthly_archive
+from app.sms.sweep import sweep_lost_sms
 
 
 def sweep_lost_jobs() -> dict:
     """Find rows whose job was lost and hand them to the queue again; returns counts by kind."""
-    from app.cases.jobs import sweep_lost_imports
-    from app.extensions import db
-    from app.ops.services import SWEEP, record_periodic_run
-    from app.sms.jobs import sweep_lost_sms
 
     now = clock.utcnow()
     counts = {"imports": sweep_lost_imports(now), "sms": sweep_lost_sms(now)}
     record_periodic_run(SWEEP, clock.utcnow(), counts)  # shown on the admin's operations page
     db.session.commit()
     return counts
+
+
+@dataclass(frozen=True)
+class Periodic:
+    name: str
+    job: Callable[[], object]  # a module-level function taking no arguments
+    interval_seconds: int
+    queue: str = "default"
+
+
+PERIODIC_JOBS = (
+    Periodic("sweep-lost-jobs", sweep_lost_jobs, interval_seconds=60),
+    # Last month's report PDFs, once the 1st has come (idempotent: makes only what is missing).
+    Periodic("monthly-reports", run_monthly_archive, interval_seconds=3600),
+    # Promises: judged once their date + grace has passed; reminders from PROMISE_REMINDER_TIME.
+    Periodic("judge-promises", judge_promises, interval_seconds=3600),
+    Periodic("promise-reminders", remind_due_promises, interval_seconds=900),
+)

@@ -2,21 +2,24 @@
 
 Jobs are enqueued only after the database transaction that asked for them commits
 (`enqueue_after_commit`): a rolled-back request never starts a job, and a job never
-starts before the rows it reads are visible. Jobs take ids, never ORM objects.
+starts before the rows it reads are visible. Jobs are plain functions, enqueued by reference
+(RQ and /admin/ops show their real names); they take ids, never ORM objects. The application
+context comes from the worker class (`AppWorker`, `AppSimpleWorker`: `flask worker`), which
+also gives every job a fresh database session.
 """
 
 import logging
 import os
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 from flask import Flask, current_app, has_app_context
 from redis import Redis
-from rq import Queue
+from rq import Queue, SimpleWorker, Worker
 from sqlalchemy import event
 from sqlalchemy.orm import Session
-from werkzeug.utils import import_string
 
 from app.extensions import db
 
@@ -27,7 +30,8 @@ _PENDING = "pending_jobs"
 
 
 def init_app(app: Flask) -> None:
-    state = {"redis": None, "executor": None, "running": set()}
+    # pid: the process that made the app; a work horse forked from it has another.
+    state = {"redis": None, "executor": None, "running": set(), "pid": os.getpid()}
     if app.config.get("REDIS_URL"):
         # A Redis host that drops packets must not hang a request for minutes: connecting gives
         # up after a few seconds (the job's row stays for the sweep). No read timeout here: RQ's
@@ -48,14 +52,14 @@ def rq_queue(name: str) -> Queue:
     return Queue(name, connection=redis_connection())
 
 
-def enqueue_after_commit(job_name: str, *args, queue: str = "default", job_id: str | None = None,
+def enqueue_after_commit(job: Callable, *args, queue: str = "default", job_id: str | None = None,
                          at: datetime | None = None):
-    """Run `job_name(*args)` (a dotted path) once the current transaction commits; with `at`
-    (an aware datetime), not before that moment (RQ's scheduler, or a timer in-process)."""
-    db.session.info.setdefault(_PENDING, []).append((job_name, args, queue, job_id, at))
+    """Run `job(*args)` (a module-level function) once the current transaction commits; with
+    `at` (an aware datetime), not before that moment (RQ's scheduler, or a timer in-process)."""
+    db.session.info.setdefault(_PENDING, []).append((job, args, queue, job_id, at))
 
 
-def enqueue_now(job_name: str, *args, queue: str = "default", job_id: str | None = None,
+def enqueue_now(job: Callable, *args, queue: str = "default", job_id: str | None = None,
                 at: datetime | None = None) -> None:
     """Hand a job to RQ (or the in-process pool) immediately; failures are logged, not raised:
     the row that asked for the job stays in the database for a sweep to find."""
@@ -65,21 +69,26 @@ def enqueue_now(job_name: str, *args, queue: str = "default", job_id: str | None
         if state["redis"] is not None:
             q = rq_queue(queue)
             if at is not None:
-                q.enqueue_at(at, execute, job_name, *args, job_id=job_id, result_ttl=3600)
+                q.enqueue_at(at, job, *args, job_id=job_id, result_ttl=3600)
             else:
-                q.enqueue(execute, job_name, *args, job_id=job_id, result_ttl=3600)
+                q.enqueue(job, *args, job_id=job_id, result_ttl=3600)
         else:
-            _submit_embedded(app, state, job_name, args, job_id, at)
+            _submit_embedded(app, state, job, args, job_id, at)
     except Exception:  # Redis down: the database row is the source of truth
-        log.exception("could not enqueue %s", job_name)
+        log.exception("could not enqueue %s", job_name(job))
 
 
-def _submit_embedded(app: Flask, state: dict, job_name: str, args: tuple, job_id, at) -> None:
-    key = job_id or f"{job_name}{args}"
+def job_name(job: Callable) -> str:
+    """The dotted name RQ records for `job`."""
+    return f"{job.__module__}.{job.__qualname__}"
+
+
+def _submit_embedded(app: Flask, state: dict, job: Callable, args: tuple, job_id, at) -> None:
+    key = job_id or f"{job_name(job)}{args}"
     state["running"].add(key)
 
     def submit():
-        future = state["executor"].submit(_run_embedded, app, job_name, args)
+        future = state["executor"].submit(_run_embedded, app, job, args)
         future.add_done_callback(lambda _f: state["running"].discard(key))
 
     delay = (at - datetime.now(at.tzinfo)).total_seconds() if at is not None else 0
@@ -109,38 +118,41 @@ def job_is_alive(job_id: str) -> bool:
     return str(getattr(status, "value", status)) in ALIVE_RQ_STATUSES
 
 
-def _run_embedded(app: Flask, job_name: str, args: tuple) -> None:
+def _run_embedded(app: Flask, job: Callable, args: tuple) -> None:
     with app.app_context():
         try:
-            import_string(job_name)(*args)
+            job(*args)
         except Exception:
-            log.exception("in-process job %s failed", job_name)
+            log.exception("in-process job %s failed", job_name(job))
         finally:
             db.session.remove()
 
 
-_worker_pid = {"pid": os.getpid()}
+class _AppContextWorker:
+    """Runs each job inside the Flask app's context with a session of its own (removed after
+    the job); in a forked work horse, first drops the connections inherited from the parent."""
+
+    def __init__(self, *args, app: Flask | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.app = app or current_app._get_current_object()
+
+    def perform_job(self, job, queue) -> bool:
+        with self.app.app_context():
+            if self.app.extensions["jobqueue"]["pid"] != os.getpid():
+                db.engine.dispose(close=False)  # a forked horse must not share pooled connections
+                self.app.extensions["jobqueue"]["pid"] = os.getpid()
+            try:
+                return super().perform_job(job, queue)
+            finally:
+                db.session.remove()
 
 
-def execute(job_name: str, *args):
-    """The RQ entry point: run a job inside an application context."""
-    if has_app_context():
-        return _execute_in_context(job_name, args)
-    from app import create_app
-
-    with create_app().app_context():
-        return _execute_in_context(job_name, args)
+class AppWorker(_AppContextWorker, Worker):
+    """RQ's Worker (a forked work horse per job) in the app's context."""
 
 
-def _execute_in_context(job_name: str, args: tuple):
-    if _worker_pid["pid"] != os.getpid():
-        # A forked work horse must not share the parent's pooled connections.
-        db.engine.dispose(close=False)
-        _worker_pid["pid"] = os.getpid()
-    try:
-        return import_string(job_name)(*args)
-    finally:
-        db.session.remove()
+class AppSimpleWorker(_AppContextWorker, SimpleWorker):
+    """RQ's SimpleWorker (jobs in the worker's own process) in the app's context."""
 
 
 def _outermost_ended(session: Session) -> bool:
@@ -156,8 +168,8 @@ def _flush_pending_jobs(session: Session) -> None:
         return  # a savepoint released: the rows stay invisible to a job until the real commit
     pending = session.info.pop(_PENDING, None)
     if pending and has_app_context():
-        for job_name, args, queue, job_id, at in pending:
-            enqueue_now(job_name, *args, queue=queue, job_id=job_id, at=at)
+        for job, args, queue, job_id, at in pending:
+            enqueue_now(job, *args, queue=queue, job_id=job_id, at=at)
 
 
 @event.listens_for(Session, "after_rollback")

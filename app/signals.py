@@ -110,6 +110,14 @@ payment reminder while a promise is pending; no promise-due reminder for a paid 
 instalment) and `sms` itself (the number was opted out).
 """)
 
+template_users = _signals.signal("template-users", doc="""
+Who sends this SMS template? Asked by the template editor: a template an active rule sends
+may not be deactivated, nor lose the language the rule sends.
+
+sender: the `SmsTemplate`. A receiver returns a list of objects with `id`, `name` and
+`language` (`escalation`: its active send_sms rules).
+""")
+
 case_timeline = _signals.signal("case-timeline", doc="""
 Gathering the case's timeline.
 

@@ -35,9 +35,9 @@ from flask_migrate import upgrade
 from sqlalchemy import func, select, text
 
 from app import create_app
+from app.auth.calendar import local_day_start
 from app.auth.models import Department, User
 from app.auth.services import create_user
-from app.auth.calendar import local_day_start
 from app.calls.claims import claim_next
 from app.cases.models import Case
 from app.clock import local_zone, utcnow

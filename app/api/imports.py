@@ -10,7 +10,7 @@ from flask_login import current_user
 from app import clock
 from app.api.blueprint import bp
 from app.auth.access import roles_required
-from app.cases import importing
+from app.cases import importing, jobs
 from app.cases.models import ImportJob
 from app.extensions import db
 
@@ -31,7 +31,7 @@ def upload_import():
     content = upload.read()
     if not content:
         return jsonify(error="the file is empty"), 400
-    job = importing.queue_import(current_user, upload.filename or "", content, clock.utcnow())
+    job = jobs.queue_import(current_user, upload.filename or "", content, clock.utcnow())
     db.session.commit()
     response = jsonify(import_dict(job))
     response.headers["Location"] = url_for("api.import_status", import_id=job.id)

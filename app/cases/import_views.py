@@ -11,7 +11,7 @@ from flask_wtf.file import FileField, FileRequired
 
 from app import clock
 from app.auth.access import roles_required
-from app.cases import importing
+from app.cases import importing, jobs
 from app.cases.blueprint import bp
 from app.cases.models import ImportJob, ImportStatus
 from app.extensions import db
@@ -30,7 +30,7 @@ def imports():
     if form.validate_on_submit():
         content = form.file.data.read()
         if content:
-            job = importing.queue_import(current_user, form.file.data.filename or "", content,
+            job = jobs.queue_import(current_user, form.file.data.filename or "", content,
                                          clock.utcnow())
             db.session.commit()
             return redirect(url_for("cases.import_detail", import_id=job.id))

@@ -22,7 +22,6 @@ from app.cases.models import Case, CaseStatus, Charge, ImportJob, ImportStatus, 
 from app.cases.priority import priority_score
 from app.cases.search_keys import taxpayer_search_key
 from app.extensions import db
-from app.queue import enqueue_after_commit
 from app.sql import is_postgres
 
 IMPORTER_ROLES = IMPORTERS
@@ -33,7 +32,7 @@ class ImportForbidden(PermissionError):
 
 
 def create_import(actor, filename: str, content: bytes, now: datetime) -> ImportJob:
-    """Store an uploaded file as a queued ImportJob (no job is started: see `queue_import`).
+    """Store an uploaded file as a queued ImportJob (no job is started: see `jobs.queue_import`).
 
     A supervisor's import is limited to their department; managers, admins and the CLI
     (actor None) may import any department's rows."""
@@ -50,13 +49,6 @@ def create_import(actor, filename: str, content: bytes, now: datetime) -> Import
     )
     db.session.add(job)
     db.session.flush()
-    return job
-
-
-def queue_import(actor, filename: str, content: bytes, now: datetime) -> ImportJob:
-    """Create the ImportJob and have `app.cases.jobs.run_import` run once the caller commits."""
-    job = create_import(actor, filename, content, now)
-    enqueue_after_commit("app.cases.jobs.run_import", job.id, queue="imports", job_id=f"import-{job.id}")
     return job
 
 

@@ -20,10 +20,11 @@ from app.cases import importing
 from app.cases.csv_rows import CsvFile, FileError
 from app.cases.models import ImportJob, ImportStatus
 from app.extensions import db
-from app.queue import enqueue_now, job_is_alive
+from app.queue import enqueue_after_commit, enqueue_now, job_is_alive
 
 log = logging.getLogger(__name__)
 
+IMPORT_QUEUE = "imports"
 CHUNK_ROWS = 1000
 MAX_ERRORS = 10_000  # stored per import; a file that bad needs fixing at the source anyway
 
@@ -110,8 +111,15 @@ def sweep_lost_imports(now: datetime) -> int:
     for import_id in stale:
         job_id = f"import-{import_id}"
         if not job_is_alive(job_id):
-            enqueue_now("app.cases.jobs.run_import", import_id, queue="imports", job_id=job_id)
+            enqueue_now(run_import, import_id, queue=IMPORT_QUEUE, job_id=job_id)
             requeued += 1
     if requeued:
         log.info("re-enqueued %d lost import job(s)", requeued)
     return requeued
+
+
+def queue_import(actor, filename: str, content: bytes, now: datetime) -> ImportJob:
+    """Create the ImportJob and have `run_import` run once the caller commits."""
+    job = importing.create_import(actor, filename, content, now)
+    enqueue_after_commit(run_import, job.id, queue=IMPORT_QUEUE, job_id=f"import-{job.id}")
+    return job

@@ -15,6 +15,12 @@ def _evaluate_after_call(attempt, now, **_):
     evaluate_after_call(attempt, now)
 
 
+def _rules_sending(template, **_) -> list:
+    from app.escalation.editing import rules_sending
+
+    return rules_sending(template)
+
+
 def init_app(app) -> None:
     """The rule and handed-over screens; the default rules of a new department; the rules
     evaluated in every logged call's transaction."""
@@ -23,3 +29,4 @@ def init_app(app) -> None:
     app.register_blueprint(views.bp)
     signals.department_created.connect(_defaults_for_new_department)
     signals.call_logged.connect(_evaluate_after_call)
+    signals.template_users.connect(_rules_sending)

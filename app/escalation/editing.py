@@ -18,7 +18,7 @@ from app.cases.models import Case, CaseStatus
 from app.escalation.models import Action, EscalationRule, PhoneScope, Trigger
 from app.escalation.rules import ESCALATED
 from app.extensions import db
-from app.sms import outbox
+from app.sms import failures
 from app.sms.models import SmsTemplate
 from app.sms.templates import LANGUAGES, template_errors
 
@@ -153,6 +153,13 @@ def return_to_queue(case: Case, actor, now: datetime) -> bool:
         return False
     case.status = CaseStatus.OPEN
     case.hold_reason = None
-    outbox.back_to_call_queue(case, now)
+    failures.back_to_call_queue(case, now)
     record(actor, "case.return_to_queue", "case", case.id, now, hold_reason=ESCALATED)
     return True
+
+
+def rules_sending(template: SmsTemplate) -> list[EscalationRule]:
+    """The active send_sms rules that send `template`."""
+    return list(db.session.scalars(select(EscalationRule).where(
+        EscalationRule.template_id == template.id, EscalationRule.active.is_(True),
+        EscalationRule.action == Action.SEND_SMS).order_by(EscalationRule.id)))

@@ -25,7 +25,7 @@ from app.escalation import keys
 from app.escalation.models import Action, EscalationFiring, EscalationRule, PhoneScope, Trigger
 from app.escalation.streaks import dry_run, streak_query
 from app.extensions import db
-from app.sms import outbox
+from app.sms import checks, outbox
 from app.sms.templates import render
 from app.sql import insert_once
 
@@ -109,7 +109,7 @@ def fire_promise_rules(trigger: Trigger, case: Case, promise_key: str, due_date:
 
 def _sms_target(rule: EscalationRule, case: Case) -> tuple | str:
     """(phone, template, body) for a send_sms rule, or why there is none."""
-    phone = outbox.best_mobile(case)
+    phone = checks.best_mobile(case)
     if phone is None:
         return NO_MOBILE
     template = rule.template

@@ -70,7 +70,7 @@ def _scoped(stmt: Select, case_id_column, case_id: int | None, department_id: in
 
 
 def has_consented_mobile():
-    """EXISTS: the outer query's case has a mobile that may receive an SMS (outbox.best_mobile)."""
+    """EXISTS: the outer query's case has a mobile that may receive an SMS (checks.best_mobile)."""
     return exists(select(Phone.id).where(
         Phone.taxpayer_id == Case.taxpayer_id, Phone.kind == PhoneKind.MOBILE,
         Phone.consent.is_(True), Phone.usable.is_(True), Phone.opted_out.is_(False),

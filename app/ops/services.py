@@ -96,8 +96,7 @@ def failed_jobs(limit: int = FAILED_JOBS_SHOWN) -> list[FailedJob]:
 
 
 def _describe(job, queue: str) -> FailedJob:
-    args = list(job.args or ())
-    name = str(args.pop(0)) if job.func_name == "app.queue.execute" and args else job.func_name
+    args, name = list(job.args or ()), job.func_name
     result = job.latest_result()
     lines = (getattr(result, "exc_string", None) or "").strip().splitlines()
     ended = job.ended_at.replace(tzinfo=UTC) if job.ended_at and not job.ended_at.tzinfo else job.ended_at

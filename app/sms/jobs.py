@@ -1,4 +1,4 @@
-"""The SMS send job, `send_sms(message_id)`, and the sweep for messages whose job was lost.
+"""The SMS send job, `send_sms(message_id)` (the sweep for messages whose job was lost is `sweep`).
 
 A message is sent at most once: the job locks the row and acts only on `queued`/`scheduled`;
 it marks the row `sending` and commits *before* calling the provider, so a crash after that
@@ -25,18 +25,14 @@ from app.auth.calendar import is_allowed, next_allowed
 from app.extensions import db
 from app.queue import enqueue_after_commit
 from app.sms import ratelimit
+from app.sms.checks import suppression_reason
+from app.sms.failures import back_to_call_queue, mark_dead_number
 from app.sms.models import SmsMessage, SmsPart, SmsStatus
-from app.sms.outbox import (
-    SEND_JOB,
-    SMS_QUEUE,
-    back_to_call_queue,
-    job_id_for,
-    mark_dead_number,
-    suppression_reason,
-)
 from app.sms.providers import ProviderNoAnswer, ProviderRejected, ProviderRetry, get_provider
 
 log = logging.getLogger(__name__)
+
+SMS_QUEUE = "sms"
 
 SENDABLE = frozenset({SmsStatus.QUEUED, SmsStatus.SCHEDULED})
 RATE_WAIT_SECONDS = 5.0  # the longest a job sleeps for a send token before re-scheduling itself
@@ -129,11 +125,22 @@ def _check(message: SmsMessage, now: datetime) -> str | None:
     return f"scheduled for {at.isoformat()}"
 
 
+def job_id_for(message: SmsMessage) -> str:
+    """A new RQ job id per attempt, so a retry never collides with the job that scheduled it."""
+    return f"sms-{message.id}-{message.attempts}"
+
+
+def enqueue_send(message: SmsMessage, at: datetime | None = None) -> None:
+    """Give `message` a fresh job id and start its send job after commit (at `at`, if given)."""
+    message.job_id = job_id_for(message)
+    enqueue_after_commit(send_sms, message.id, queue=SMS_QUEUE, job_id=message.job_id, at=at)
+
+
 def requeue(message: SmsMessage, at: datetime | None = None) -> None:
     """Start a new send job for `message` after commit (at `at`, if given), with a job id of
     its own: the job doing this may itself still be running under the previous id."""
     message.job_id = f"{job_id_for(message)}-{secrets.token_hex(3)}"
-    enqueue_after_commit(SEND_JOB, message.id, queue=SMS_QUEUE, job_id=message.job_id, at=at)
+    enqueue_after_commit(send_sms, message.id, queue=SMS_QUEUE, job_id=message.job_id, at=at)
 
 
 def _later(message_id: int, at: datetime, why: str) -> str:
@@ -250,10 +257,3 @@ def _sent(message_id: int, parts, now: datetime) -> str:
     record(None, "sms.sent", "sms_message", message.id, now, parts=len(parts))
     db.session.commit()
     return f"sent: {len(parts)} part(s)"
-
-
-def sweep_lost_sms(now: datetime) -> int:
-    """Re-enqueue lost messages and resolve stuck ones (see app.sms.sweep); returns the count."""
-    from app.sms import sweep
-
-    return sweep.sweep_lost_sms(now)

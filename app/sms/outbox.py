@@ -1,8 +1,9 @@
 """The outbox: every SMS is a row first (with its idempotency key), its send job after commit.
 
-`queue_sms` is the only way a message is made; `suppression_reason` is the check made when a
+`queue_sms` is the only way a message is made; `checks.suppression_reason` is asked when a
 message is created and again by the send job right before sending (money still owed, case
-not on hold, number still consented, not opted out, usable).
+not on hold, number still consented, not opted out, usable). What waits can be suppressed
+(`suppress_waiting`): on an opt-out, when a case is settled.
 """
 
 import uuid
@@ -11,48 +12,15 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import select
 
-from app import signals
 from app.audit.services import record
-from app.cases.models import Case, CaseStatus, Phone, PhoneKind
+from app.cases.models import Case, Phone
 from app.extensions import db
-from app.queue import enqueue_after_commit
 from app.sms.encoding import cost, shape
+from app.sms.jobs import SMS_QUEUE, enqueue_send  # noqa: F401 (SMS_QUEUE: the outbox's queue)
 from app.sms.models import SmsMessage, SmsStatus, SuppressReason
 from app.sql import insert_once
 
-SEND_JOB = "app.sms.jobs.send_sms"
-SMS_QUEUE = "sms"
-
 WAITING = (SmsStatus.QUEUED, SmsStatus.SCHEDULED)
-
-
-def best_mobile(case: Case) -> Phone | None:
-    """The case's first consented, usable, not opted-out mobile number, or None."""
-    for phone in case.taxpayer.phones:  # ordered by position
-        if phone.kind == PhoneKind.MOBILE and phone.consent and phone.usable and not phone.opted_out:
-            return phone
-    return None
-
-
-def suppression_reason(message: SmsMessage, now: datetime) -> str | None:
-    """Why `message` must not be sent now, or None when it may go."""
-    case, phone = message.case, message.phone
-    if case is not None:
-        if case.status == CaseStatus.CLOSED:
-            return SuppressReason.CASE_CLOSED
-        if case.status == CaseStatus.HOLD:
-            return SuppressReason.CASE_ON_HOLD
-        if case.balance <= 0:
-            return SuppressReason.PAID
-    if phone is not None:
-        if phone.opted_out:
-            return SuppressReason.OPTED_OUT
-        if not phone.consent:
-            return SuppressReason.NO_CONSENT
-        if not phone.usable:
-            return SuppressReason.PHONE_UNUSABLE
-    vetoes = signals.answers(signals.sms_send_check, message, case=case, now=now)
-    return vetoes[0] if vetoes else None
 
 
 def suppress_waiting(condition, reason: str, actor, now: datetime) -> list[int]:
@@ -71,17 +39,6 @@ def suppress_waiting(condition, reason: str, actor, now: datetime) -> list[int]:
 def suppress_for_settled_case(case: Case, now: datetime, actor=None, reason: str = "paid", **_) -> None:
     """signals.case_settled: nothing is owed, so nothing waiting on the case may go."""
     suppress_waiting(SmsMessage.case_id == case.id, SuppressReason(reason), actor, now)
-
-
-def job_id_for(message: SmsMessage) -> str:
-    """A new RQ job id per attempt, so a retry never collides with the job that scheduled it."""
-    return f"sms-{message.id}-{message.attempts}"
-
-
-def enqueue_send(message: SmsMessage, at: datetime | None = None) -> None:
-    """Give `message` a fresh job id and start its send job after commit (at `at`, if given)."""
-    message.job_id = job_id_for(message)
-    enqueue_after_commit(SEND_JOB, message.id, queue=SMS_QUEUE, job_id=message.job_id, at=at)
 
 
 def message_by_key(key: str) -> SmsMessage | None:
@@ -112,20 +69,3 @@ def queue_sms(
         return saved
     enqueue_send(message, at=not_before if not_before and not_before > now else None)
     return message
-
-
-def back_to_call_queue(case: Case, now: datetime) -> None:
-    """An SMS that cannot reach the taxpayer hands the case back to the operators now."""
-    if case.next_action_at is None or case.next_action_at > now:
-        case.next_action_at = now
-    case.updated_at = now
-
-
-def mark_dead_number(message: SmsMessage, now: datetime) -> None:
-    """The provider says the number cannot receive SMS: the phone becomes unusable (operators
-    see why on the case screen) and the case goes back to the call queue."""
-    if message.phone is not None:
-        message.phone.usable = False
-        message.phone.unusable_reason = "sms_failed"
-    if message.case is not None:
-        back_to_call_queue(message.case, now)

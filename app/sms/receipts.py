@@ -17,8 +17,9 @@ from app import signals
 from app.audit.services import record
 from app.cases.models import Phone
 from app.extensions import db
+from app.sms.failures import back_to_call_queue, mark_dead_number
 from app.sms.models import FINAL_STATUSES, InboundSms, SmsMessage, SmsPart, SmsStatus, SuppressReason
-from app.sms.outbox import back_to_call_queue, mark_dead_number, suppress_waiting
+from app.sms.outbox import suppress_waiting
 from app.sms.receipt_codes import DEAD_NUMBER_CODES, describe
 from app.sql import insert_once
 

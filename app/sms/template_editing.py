@@ -7,9 +7,9 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _
 from sqlalchemy import select
 
+from app import signals
 from app.audit.services import apply_changes, record
 from app.auth.models import Department
-from app.escalation.models import Action, EscalationRule
 from app.extensions import db
 from app.sms.models import SmsTemplate
 from app.sms.templates import template_errors
@@ -41,11 +41,9 @@ def templates_of(department_id: int) -> list[SmsTemplate]:
         select(SmsTemplate).where(SmsTemplate.department_id == department_id).order_by(SmsTemplate.name)))
 
 
-def rules_using(template: SmsTemplate) -> list[EscalationRule]:
-    """The active send_sms rules that send `template`."""
-    return list(db.session.scalars(select(EscalationRule).where(
-        EscalationRule.template_id == template.id, EscalationRule.active.is_(True),
-        EscalationRule.action == Action.SEND_SMS).order_by(EscalationRule.id)))
+def rules_using(template: SmsTemplate) -> list:
+    """What sends `template` (the active send_sms rules: `signals.template_users`)."""
+    return [user for users in signals.answers(signals.template_users, template) for user in users]
 
 
 def template_problems(dept: Department, s: TemplateSettings,

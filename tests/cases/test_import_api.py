@@ -1,11 +1,11 @@
 import io
 
 from redis import Redis
-from rq import SimpleWorker
 from sqlalchemy import func, select
 
 from app.cases.models import Case, ImportJob
 from app.extensions import db
+from app.queue import AppSimpleWorker
 from tests import factories as f
 from tests.cases.import_files import csv_bytes, row
 from tests.conftest import TEST_DATABASE_URL, TEST_REDIS_URL
@@ -26,7 +26,7 @@ def work(monkeypatch):
     # The worker builds its own app from the environment when it has no app context.
     monkeypatch.setenv("DATABASE_URL", TEST_DATABASE_URL)
     monkeypatch.setenv("REDIS_URL", TEST_REDIS_URL)
-    worker = SimpleWorker(["imports"], connection=Redis.from_url(TEST_REDIS_URL))
+    worker = AppSimpleWorker(["imports"], connection=Redis.from_url(TEST_REDIS_URL))
     assert worker.work(burst=True)
 
 

@@ -6,7 +6,7 @@ from redis import Redis
 from sqlalchemy import func, select
 
 from app import clock
-from app.cases import importing
+from app.cases import jobs
 from app.cases.models import Case, ImportJob
 from app.extensions import db
 from app.periodic import sweep_lost_jobs
@@ -19,7 +19,7 @@ from tests.conftest import TEST_REDIS_URL
 def _queued_import(minutes_ago: int) -> int:
     manager = f.user("mgr", "manager")
     content = csv_bytes(row(), row(case_ref="C2", taxpayer_ref="T2"))
-    job = importing.queue_import(manager, "cases.csv", content, clock.utcnow())
+    job = jobs.queue_import(manager, "cases.csv", content, clock.utcnow())
     job.created_at = clock.utcnow() - timedelta(minutes=minutes_ago)
     db.session.commit()  # enqueues the RQ job
     return job.id

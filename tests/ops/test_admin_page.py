@@ -5,17 +5,18 @@ import re
 
 import pytest
 from redis import Redis
-from rq import Queue, SimpleWorker
+from rq import Queue
 from sqlalchemy import select
 
 from app import create_app
 from app.audit.models import AuditEvent
 from app.extensions import db
 from app.periodic import sweep_lost_jobs
-from app.queue import execute
+from app.queue import AppSimpleWorker
 from tests import factories as f
 from tests.conftest import TEST_REDIS_URL
 from tests.conftest import test_config as config_for_tests
+from tests.ops.jobs_for_tests import fail_unless_allowed
 
 JOB = "tests.ops.jobs_for_tests.fail_unless_allowed"
 
@@ -44,7 +45,7 @@ def test_admin_sees_queues_sms_counts_and_the_last_sweep(client, connection):
     dept = f.department("TAX")
     f.case(dept)
     admin = f.user("admin", "admin")
-    Queue("sms", connection=connection).enqueue(execute, JOB, "never")
+    Queue("sms", connection=connection).enqueue(fail_unless_allowed, "never")
     f.login(client, admin)
     home = client.get("/").get_data(as_text=True)
     assert 'data-testid="ops-link"' in home
@@ -72,8 +73,8 @@ def test_embedded_mode_says_there_is_no_redis_queue(app):
 
 
 def _fail_one_job(connection, key: str) -> str:
-    job = Queue("default", connection=connection).enqueue(execute, JOB, key)
-    SimpleWorker(["default"], connection=connection).work(burst=True)
+    job = Queue("default", connection=connection).enqueue(fail_unless_allowed, key)
+    AppSimpleWorker(["default"], connection=connection).work(burst=True)
     assert job.id in Queue("default", connection=connection).failed_job_registry
     return job.id
 
@@ -102,7 +103,7 @@ def test_retry_a_failed_job_runs_it_again(client, connection):
     response = _post(client, f"/admin/ops/jobs/{job_id}/retry")
     assert response.status_code == 302
     assert job_id not in Queue("default", connection=connection).failed_job_registry
-    SimpleWorker(["default"], connection=connection).work(burst=True)
+    AppSimpleWorker(["default"], connection=connection).work(burst=True)
     assert connection.get(f"{key}:done") == b"1"
     [event] = _audits("ops.job_retry")
     assert event.actor_id == admin_id and event.details == {"job_id": job_id, "queue": "default"}

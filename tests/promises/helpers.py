@@ -64,15 +64,15 @@ def work(monkeypatch, queues=("sms",)) -> None:
     """Run every waiting job with a real RQ SimpleWorker over the test Redis (in this process
     and app context, so a monkeypatched clock applies to the jobs too)."""
     from redis import Redis
-    from rq import SimpleWorker
 
+    from app.queue import AppSimpleWorker
     from tests.conftest import TEST_DATABASE_URL, TEST_REDIS_URL
 
     monkeypatch.setenv("DATABASE_URL", TEST_DATABASE_URL)
     monkeypatch.setenv("REDIS_URL", TEST_REDIS_URL)
     connection = Redis.from_url(TEST_REDIS_URL)
     try:
-        SimpleWorker(list(queues), connection=connection).work(burst=True)
+        AppSimpleWorker(list(queues), connection=connection).work(burst=True)
     finally:
         connection.close()
         db.session.remove()

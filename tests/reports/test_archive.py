@@ -5,14 +5,14 @@ from datetime import date
 
 import pytest
 from redis import Redis
-from rq import Queue, SimpleWorker
+from rq import Queue
 from sqlalchemy import func, select
 
 from app import clock
 from app.audit.models import AuditEvent
 from app.extensions import db
-from app.queue import execute
-from app.reports.archive import archive_previous_month, previous_month
+from app.queue import AppSimpleWorker
+from app.reports.archive import archive_previous_month, previous_month, run_monthly_archive
 from app.reports.models import ArchivedReport
 from tests import factories as f
 from tests.conftest import TEST_REDIS_URL
@@ -90,8 +90,8 @@ def test_the_periodic_job_through_a_real_rq_worker(app, monkeypatch):
     dataset.build()
     monkeypatch.setattr(clock, "utcnow", lambda: jst(12, 1, 3))
     connection = Redis.from_url(TEST_REDIS_URL)
-    Queue("default", connection=connection).enqueue(execute, "app.reports.archive.run_monthly_archive")
-    assert SimpleWorker(["default"], connection=connection).work(burst=True)
+    Queue("default", connection=connection).enqueue(run_monthly_archive)
+    assert AppSimpleWorker(["default"], connection=connection).work(burst=True)
     db.session.expire_all()
     assert len(archived()) == 3
     connection.close()

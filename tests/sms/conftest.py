@@ -6,12 +6,13 @@ from datetime import datetime, timedelta
 
 import pytest
 from redis import Redis
-from rq import Queue, SimpleWorker
+from rq import Queue
 from rq.registry import ScheduledJobRegistry
 from rq.scheduler import RQScheduler
 from sqlalchemy import select
 
 from app.extensions import db
+from app.queue import AppSimpleWorker
 from app.sms import outbox
 from app.sms.models import SmsMessage
 from tests import factories as f
@@ -70,7 +71,7 @@ def work(monkeypatch) -> None:
     monkeypatch.setenv("REDIS_URL", TEST_REDIS_URL)
     connection = redis()
     try:
-        SimpleWorker([outbox.SMS_QUEUE], connection=connection).work(burst=True)
+        AppSimpleWorker([outbox.SMS_QUEUE], connection=connection).work(burst=True)
     finally:
         connection.close()
         db.session.remove()

@@ -5,12 +5,12 @@ import itertools
 from datetime import timedelta
 
 from redis import Redis
-from rq import SimpleWorker
 from sqlalchemy import func, select
 from vonage_http_client import Auth
 
 from app.audit.models import AuditEvent
 from app.extensions import db
+from app.queue import AppSimpleWorker
 from app.sms.models import SmsMessage, SmsPart, SmsStatus
 from app.sms.outbox import queue_sms
 from tests import factories as f
@@ -90,7 +90,7 @@ def work(monkeypatch, queues=("sms",)) -> None:
     monkeypatch.setenv("REDIS_URL", TEST_REDIS_URL)
     connection = Redis.from_url(TEST_REDIS_URL)
     try:
-        SimpleWorker(list(queues), connection=connection).work(burst=True)
+        AppSimpleWorker(list(queues), connection=connection).work(burst=True)
     finally:
         connection.close()
         db.session.remove()

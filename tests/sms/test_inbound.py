@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from app.cases.models import Phone
 from app.extensions import db
+from app.sms.checks import suppression_reason
 from app.sms.models import InboundSms, SmsMessage, SmsStatus
-from app.sms.outbox import suppression_reason
 from app.sms.receipts import handle_inbound, opt_out_keyword
 from tests import factories as f
 from tests.sms.receipt_helpers import MOBILE, NOW, audits, fresh, inbound, queued_message, sent_message

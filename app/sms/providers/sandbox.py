@@ -25,7 +25,6 @@ from app.sms.models import InboundSms, SmsMessage, SmsPart
 from app.sms.providers import AcceptedPart
 from app.sms.receipts import apply_receipt
 
-RECEIPTS_JOB = "app.sms.providers.sandbox.deliver_receipts"
 ID_PREFIX = "sandbox-"
 REPLY_PREFIX = "sandbox-in-"
 FAILING_SUFFIX = "0000"
@@ -45,7 +44,7 @@ class SandboxProvider:
         segments = message.segments or shape(message.text).segments
         parts = [AcceptedPart(f"{ID_PREFIX}{uuid.uuid4().hex[:24]}", price=PRICE, network=NETWORK)
                  for _ in range(max(segments, 1))]
-        enqueue_after_commit(RECEIPTS_JOB, message.id, queue="sms")
+        enqueue_after_commit(deliver_receipts, message.id, queue="sms")
         return parts
 
 

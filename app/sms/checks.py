@@ -1,0 +1,38 @@
+"""Who may be texted now: the checks made when a message is created and again by the send job
+right before sending (money still owed, case not on hold or closed, number still consented,
+not opted out, usable), plus what other domains veto through `signals.sms_send_check`."""
+
+from datetime import datetime
+
+from app import signals
+from app.cases.models import Case, CaseStatus, Phone, PhoneKind
+from app.sms.models import SmsMessage, SuppressReason
+
+
+def best_mobile(case: Case) -> Phone | None:
+    """The case's first consented, usable, not opted-out mobile number, or None."""
+    for phone in case.taxpayer.phones:  # ordered by position
+        if phone.kind == PhoneKind.MOBILE and phone.consent and phone.usable and not phone.opted_out:
+            return phone
+    return None
+
+
+def suppression_reason(message: SmsMessage, now: datetime) -> str | None:
+    """Why `message` must not be sent now, or None when it may go."""
+    case, phone = message.case, message.phone
+    if case is not None:
+        if case.status == CaseStatus.CLOSED:
+            return SuppressReason.CASE_CLOSED
+        if case.status == CaseStatus.HOLD:
+            return SuppressReason.CASE_ON_HOLD
+        if case.balance <= 0:
+            return SuppressReason.PAID
+    if phone is not None:
+        if phone.opted_out:
+            return SuppressReason.OPTED_OUT
+        if not phone.consent:
+            return SuppressReason.NO_CONSENT
+        if not phone.usable:
+            return SuppressReason.PHONE_UNUSABLE
+    vetoes = signals.answers(signals.sms_send_check, message, case=case, now=now)
+    return vetoes[0] if vetoes else None
