@@ -136,13 +136,13 @@ class _AppContextWorker:
         super().__init__(*args, **kwargs)
         self.app = app or current_app._get_current_object()
 
-    def perform_job(self, job, queue) -> bool:
+    def perform_job(self, job, queue, *args, **kwargs) -> bool:
         with self.app.app_context():
             if self.app.extensions["jobqueue"]["pid"] != os.getpid():
                 db.engine.dispose(close=False)  # a forked horse must not share pooled connections
                 self.app.extensions["jobqueue"]["pid"] = os.getpid()
             try:
-                return super().perform_job(job, queue)
+                return super().perform_job(job, queue, *args, **kwargs)
             finally:
                 db.session.remove()
 

@@ -31,7 +31,7 @@ def check_csrf_for_session_callers():
     current_user.is_authenticated  # noqa: B018
     problem = _input_problem()
     if problem:
-        return jsonify(error=problem), 400
+        return jsonify(error=problem, fields={}), 400
 
 
 def _input_problem() -> str | None:
@@ -48,7 +48,7 @@ def _input_problem() -> str | None:
 
 @bp.errorhandler(HTTPException)
 def json_error(exc: HTTPException):
-    response = jsonify(error=exc.description or exc.name)
+    response = jsonify(error=exc.description or exc.name, fields={})
     for name, value in exc.get_headers():
         if name.lower() not in ("content-type", "content-length"):
             response.headers[name] = value  # e.g. Allow on a 405

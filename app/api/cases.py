@@ -1,16 +1,16 @@
 """/api/v1/cases, /api/v1/queue: cases, search, call logging, the claim.
 
-`GET /api/v1/cases?q=...` returns a JSON list (not wrapped in an object) of at most 50
-`{"id", "case_ref", "taxpayer", "status", "balance"}`. Errors are `{"error": ..., "fields": {...}}`.
+`GET /api/v1/cases?q=...` returns a JSON list (not wrapped in an object) of at most 50 cases.
 """
 
-from flask import current_app, jsonify, request
+from flask import current_app, request
 from flask_login import current_user
 
 from app import clock
-from app.api.blueprint import bp
-from app.api.shapes import call_dict, case_detail, case_summary
-from app.auth.access import roles_required
+from app.api.errors import BadRequest, NotFound, Unprocessable
+from app.api.operations import Param, operation
+from app.api.schemas import Call, CallRequest, CaseDetail, CaseSummary
+from app.api.shapes import case_detail
 from app.auth.permissions import CALL_LOGGERS, CASE_READERS
 from app.calls import claims
 from app.calls.services import CallError, call_by_submission_key, log_call
@@ -19,74 +19,76 @@ from app.cases.search import search_cases, visible_case
 from app.extensions import db
 from app.ids import is_id
 
-READERS = CASE_READERS
-WRITERS = CALL_LOGGERS
+OPERATOR_ROLES = "Operators, supervisors and admins (managers read only)."
 
 
-def error(message: str, status: int, fields: dict | None = None):
-    return jsonify(error=message, fields=fields or {}), status
+def case_or_404(case_id: int):
+    """The case if the caller may see it (another department's is a 404, like a missing one)."""
+    found = visible_case(case_id, current_user)
+    if found is None:
+        raise NotFound("case not found")
+    return found
 
 
-@bp.get("/cases")
-@roles_required(*READERS)
+@operation("GET", "/cases", operation_id="searchCases", tags=("cases",), roles=CASE_READERS,
+           summary="Find cases by phone (any format), case or taxpayer reference, or name.",
+           description="At most 50 results, visible to the caller (own department unless manager/admin).",
+           params=(Param("q", "query", {"type": "string", "minLength": 1}, required=True,
+                         description="phone, case_ref, taxpayer_ref, or part of the name (kanji/kana)"),),
+           answers={200: list[CaseSummary]}, errors=(400,))
 def search():
     q = request.args.get("q", "").strip()
     if not q:
-        return error("the q parameter is required", 400, {"q": "required"})
-    return jsonify([case_summary(c) for c in search_cases(q, current_user)])
+        raise BadRequest("the q parameter is required", {"q": "required"})
+    return [CaseSummary.model_validate(c) for c in search_cases(q, current_user)]
 
 
-@bp.get("/cases/<int:case_id>")
-@roles_required(*READERS)
+@operation("GET", "/cases/<int:case_id>", operation_id="getCase", tags=("cases",), roles=CASE_READERS,
+           summary="The whole case.", answers={200: CaseDetail}, errors=(404,))
 def case(case_id: int):
-    found = visible_case(case_id, current_user)
-    if found is None:
-        return error("case not found", 404)
-    return jsonify(case_detail(found))
+    return case_detail(case_or_404(case_id))
 
 
-@bp.post("/cases/<int:case_id>/calls")
-@roles_required(*WRITERS)
-def log(case_id: int):
-    found = visible_case(case_id, current_user)
-    if found is None:
-        return error("case not found", 404)
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        return error("the body must be a JSON object", 400)
+@operation("POST", "/cases/<int:case_id>/calls", operation_id="logCall", tags=("calls",),
+           roles=CALL_LOGGERS, summary="Log a call on the case.",
+           description=OPERATOR_ROLES + " The escalation rules run in the same transaction.",
+           params=(Param("Idempotency-Key", "header", {"type": "string", "maxLength": 64},
+                         description="a retried request with the same key logs one call (200 with it)"),),
+           body=CallRequest, answers={201: Call, 200: Call}, errors=(400, 403, 404, 422))
+def log(case_id: int, body: CallRequest):
+    found = case_or_404(case_id)
     key = request.headers.get("Idempotency-Key", "").strip() or None
     if key is not None and len(key) > 64:
-        return error("Idempotency-Key is at most 64 characters", 400, {"Idempotency-Key": "too long"})
+        raise BadRequest("Idempotency-Key is at most 64 characters", {"Idempotency-Key": "too long"})
     replay = call_by_submission_key(key)
     if replay is not None and replay.case_id == found.id:
-        return jsonify(call_dict(replay)), 200
+        return Call.model_validate(replay), 200
     fields = {}
-    phone_id = body.get("phone_id")
-    if not is_id(phone_id):
+    if not is_id(body.phone_id):
         fields["phone_id"] = "required, an integer"
-    if not isinstance(body.get("outcome"), str):
+    if not isinstance(body.outcome, str):
         fields["outcome"] = "required"
-    direction = body.get("direction", "outbound")
-    notes = body.get("notes", "")
-    if not isinstance(direction, str):
+    if not isinstance(body.direction, str):
         fields["direction"] = "outbound or inbound"
-    if notes is not None and not isinstance(notes, str):
+    if body.notes is not None and not isinstance(body.notes, str):
         fields["notes"] = "a string"
     if fields:
-        return error("invalid call", 422, fields)
-    phone = db.session.get(Phone, phone_id)
+        raise Unprocessable("invalid call", fields)
+    phone = db.session.get(Phone, body.phone_id)
     try:
-        call = log_call(found, phone, body["outcome"], direction, notes, current_user, clock.utcnow(),
-                        submission_key=key)
+        call = log_call(found, phone, body.outcome, body.direction, body.notes, current_user,
+                        clock.utcnow(), submission_key=key)
     except CallError as exc:
         db.session.rollback()
-        return error(str(exc), 422, exc.fields)
+        raise Unprocessable(str(exc), exc.fields) from None
     db.session.commit()
-    return jsonify(call_dict(call)), 201
+    return Call.model_validate(call), 201
 
 
-@bp.post("/queue/claim")
-@roles_required(*WRITERS)
+@operation("POST", "/queue/claim", operation_id="claimNext", tags=("queue",), roles=CALL_LOGGERS,
+           summary="Claim the next workable case.",
+           description=OPERATOR_ROLES + " The claim expires after CLAIM_MINUTES.",
+           answers={200: CaseDetail, 204: None}, errors=(400, 403))
 def claim():
     if current_user.department is None:
         return "", 204
@@ -94,4 +96,4 @@ def claim():
     db.session.commit()
     if found is None:
         return "", 204
-    return jsonify(case_detail(found))
+    return case_detail(found)

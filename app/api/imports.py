@@ -1,47 +1,44 @@
 """/api/v1/imports: case imports (upload a CSV, then poll its status).
 
 `POST /api/v1/imports` (multipart field `file`) answers 202 with the same body as
-`GET /api/v1/imports/<id>`: `{"id", "status", "total", "imported", "errors", "message"}`.
+`GET /api/v1/imports/<id>`, and the status URL in `Location`.
 """
 
-from flask import jsonify, request, url_for
+from flask import request, url_for
 from flask_login import current_user
 
 from app import clock
-from app.api.blueprint import bp
-from app.auth.access import roles_required
+from app.api.errors import BadRequest, NotFound
+from app.api.operations import operation
+from app.api.schemas import Import, ImportRequest
 from app.cases import importing, jobs
-from app.cases.models import ImportJob
 from app.extensions import db
 
 
-def import_dict(job: ImportJob) -> dict:
-    return {
-        "id": job.id, "status": job.status, "filename": job.filename, "total": job.total,
-        "imported": job.imported, "errors": job.errors or [], "message": job.message,
-    }
-
-
-@bp.post("/imports")
-@roles_required(*importing.IMPORTER_ROLES)
+@operation("POST", "/imports", operation_id="uploadImport", tags=("imports",),
+           roles=importing.IMPORTER_ROLES, summary="Upload a case CSV.",
+           description="Supervisors (own department's rows), managers, admins. Poll the Location.",
+           body=ImportRequest, body_media="multipart/form-data", answers={202: Import},
+           errors=(400, 403, 413),
+           headers={202: {"Location": {"description": "the import's status URL",
+                                       "schema": {"type": "string"}}}})
 def upload_import():
     upload = request.files.get("file")
     if upload is None:
-        return jsonify(error="the multipart field 'file' is required"), 400
+        raise BadRequest("the multipart field 'file' is required", {"file": "required"})
     content = upload.read()
     if not content:
-        return jsonify(error="the file is empty"), 400
+        raise BadRequest("the file is empty", {"file": "empty"})
     job = jobs.queue_import(current_user, upload.filename or "", content, clock.utcnow())
     db.session.commit()
-    response = jsonify(import_dict(job))
-    response.headers["Location"] = url_for("api.import_status", import_id=job.id)
-    return response, 202
+    return Import.model_validate(job), 202, {"Location": url_for("api.import_status", import_id=job.id)}
 
 
-@bp.get("/imports/<int:import_id>")
-@roles_required(*importing.IMPORTER_ROLES)
+@operation("GET", "/imports/<int:import_id>", operation_id="getImport", tags=("imports",),
+           roles=importing.IMPORTER_ROLES, summary="An import's progress and row errors.",
+           answers={200: Import}, errors=(403, 404))
 def import_status(import_id: int):
     job = importing.visible_import(import_id, current_user)
     if job is None:
-        return jsonify(error="import not found"), 404
-    return jsonify(import_dict(job))
+        raise NotFound("import not found")
+    return Import.model_validate(job)

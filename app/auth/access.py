@@ -19,13 +19,13 @@ def roles_required(*roles: Role):
         def wrapped(*args, **kwargs):
             if not current_user.is_authenticated:
                 if request.blueprint == "api":
-                    return jsonify(error="authentication required"), 401
+                    return jsonify(error="authentication required", fields={}), 401
                 from app.extensions import login_manager
 
                 return login_manager.unauthorized()
             if current_user.role not in roles:
                 if request.blueprint == "api":
-                    return jsonify(error="forbidden for your role"), 403
+                    return jsonify(error="forbidden for your role", fields={}), 403
                 abort(403)
             return view(*args, **kwargs)
 

@@ -28,5 +28,5 @@ def database_unavailable(exc: OperationalError):
         pass
     headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
     if request.path.startswith(("/api/", "/webhooks/")):
-        return jsonify(error="the database is unavailable, try again shortly"), 503, headers
+        return jsonify(error="the database is unavailable, try again shortly", fields={}), 503, headers
     return MESSAGE, 503, {**headers, "Content-Type": "text/plain; charset=utf-8"}

@@ -7,9 +7,8 @@ from rq import Queue
 
 from app.extensions import db
 from app.queue import enqueue_after_commit
+from app.sms.jobs import send_sms as JOB
 from tests.conftest import TEST_REDIS_URL
-
-JOB = "app.sms.jobs.send_sms"
 
 
 def queued() -> list[str]:
@@ -27,6 +26,17 @@ def test_a_released_savepoint_starts_no_job_before_the_commit(app):
     assert queued() == []  # the worker would not see the rows yet
     db.session.commit()
     assert queued() == ["first", "second"]
+
+
+def test_a_job_is_the_function_itself_under_its_real_name(app):
+    enqueue_after_commit(JOB, 1, queue="sms", job_id="named")
+    db.session.commit()
+    connection = Redis.from_url(TEST_REDIS_URL)
+    try:
+        job = Queue("sms", connection=connection).fetch_job("named")
+        assert (job.func_name, job.args) == ("app.sms.jobs.send_sms", (1,))  # not app.queue.execute
+    finally:
+        connection.close()
 
 
 def test_a_rolled_back_savepoint_keeps_the_transactions_jobs(app):

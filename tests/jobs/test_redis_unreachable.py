@@ -9,6 +9,7 @@ import pytest
 
 from app import create_app
 from app.queue import enqueue_now
+from app.sms.jobs import send_sms
 from tests.conftest import test_config as config_for_tests
 
 
@@ -36,7 +37,7 @@ def test_enqueue_gives_up_on_a_silent_redis(_schema, black_hole, caplog):
     app = create_app(config_for_tests(REDIS_URL=black_hole))
     with app.app_context():
         started = time.monotonic()
-        enqueue_now("app.sms.jobs.send_sms", 1, queue="sms")
+        enqueue_now(send_sms, 1, queue="sms")
         waited = time.monotonic() - started
     assert 4 <= waited < 15  # the connect timeout (5 s), not the kernel's minutes of SYN retries
     assert "could not enqueue app.sms.jobs.send_sms" in caplog.text

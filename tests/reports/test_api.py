@@ -41,7 +41,7 @@ def test_supervisor_reads_only_their_department(client):
     own = client.get(URL, query_string=MONTH, headers=headers)
     assert own.status_code == 200 and own.get_json()["department"]["code"] == "TAX"
     other = client.get(URL, query_string={**MONTH, "department": "WATER"}, headers=headers)
-    assert other.status_code == 404 and other.get_json() == {"error": "department not found"}
+    assert other.status_code == 404 and other.get_json() == {"error": "department not found", "fields": {}}
     unknown = client.get(URL, query_string={**MONTH, "department": "NOPE"}, headers=bearer(data.mgr))
     assert unknown.status_code == 404
 

@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from app import clock
 from app.extensions import db
-from app.sms.jobs import sweep_lost_sms
 from app.sms.models import SmsMessage, SmsStatus
+from app.sms.sweep import sweep_lost_sms
 from tests import factories as f
 from tests.sms.conftest import make_message, open_all_day, redis, statuses
 from tests.sms.workers import finish, jobs_done, kill_everything, start_worker

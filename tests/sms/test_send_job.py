@@ -79,7 +79,7 @@ def test_quiet_hours_skip_a_public_holiday(app, fake_vonage, clock, monkeypatch)
 
 def test_a_job_that_runs_early_sends_nothing_and_the_sweep_sends_it_when_due(
         app, fake_vonage, clock, monkeypatch):
-    from app.sms.jobs import sweep_lost_sms
+    from app.sms.sweep import sweep_lost_sms
 
     message_id = _saturday_evening_case(clock, 14)
     work(monkeypatch)
@@ -122,9 +122,10 @@ def test_opt_out_between_queue_and_send_suppresses(app, fake_vonage, clock, monk
 
 def test_a_duplicate_job_sends_nothing_twice(app, fake_vonage, clock, monkeypatch):
     from app.queue import enqueue_now
+    from app.sms.jobs import send_sms
 
     message_id = make_message()
-    enqueue_now("app.sms.jobs.send_sms", message_id, queue="sms", job_id="duplicate")
+    enqueue_now(send_sms, message_id, queue="sms", job_id="duplicate")
     work(monkeypatch)
     assert len(fake_vonage.requests) == 1
     assert message(message_id).status == SmsStatus.SENT
@@ -132,7 +133,7 @@ def test_a_duplicate_job_sends_nothing_twice(app, fake_vonage, clock, monkeypatc
 
 def test_flushed_redis_loses_nothing(app, fake_vonage, clock, monkeypatch):
     """The FLUSHALL scenario, on our own Redis db: the rows bring their jobs back."""
-    from app.sms.jobs import sweep_lost_sms
+    from app.sms.sweep import sweep_lost_sms
 
     dept = f.department("TAX")
     ids = [make_message(f.case(dept)) for _ in range(5)]
@@ -151,7 +152,7 @@ def test_flushed_redis_loses_nothing(app, fake_vonage, clock, monkeypatch):
 
 
 def test_sweep_resolves_stuck_sending_rows_without_sending(app, fake_vonage, clock, monkeypatch):
-    from app.sms.jobs import sweep_lost_sms
+    from app.sms.sweep import sweep_lost_sms
 
     dept = f.department("TAX")
     lost, receipted, recent = (make_message(f.case(dept)) for _ in range(3))
