@@ -1,7 +1,7 @@
 """The revenue department's KPIs, computed by SQL aggregates (never row by row in Python).
 
 `summary()` runs about ten grouped queries; Python only adds up their grouped rows (at most a
-row per day or per operator). The definitions are in app.reports.footnotes, one per KPI.
+row per day or per operator). The definitions are the footnotes of app.reports.kpi_table, one per KPI.
 
 Scope: the department filter applies to everything (through the case's or the message's
 department). The operator filter applies to calls and promises only (the things an operator
