@@ -7,7 +7,6 @@ import threading
 import time
 
 from flask import Flask
-from werkzeug.utils import import_string
 
 from app.extensions import db
 
@@ -37,7 +36,7 @@ def _run(app: Flask) -> None:
             last_run[periodic.name] = now
             with app.app_context():
                 try:
-                    import_string(periodic.job)()
+                    periodic.job()
                 except Exception:  # keep ticking; the next run retries
                     log.exception("periodic job %s failed", periodic.name)
                 finally:
