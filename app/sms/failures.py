@@ -3,6 +3,7 @@ a dead number becomes unusable."""
 
 from datetime import datetime
 
+from app import signals
 from app.cases.models import Case
 from app.sms.models import SmsMessage
 
@@ -20,5 +21,6 @@ def mark_dead_number(message: SmsMessage, now: datetime) -> None:
     if message.phone is not None:
         message.phone.usable = False
         message.phone.unusable_reason = "sms_failed"
+        signals.phone_marked.send(message.phone, reason="sms_failed", now=now, actor=None)
     if message.case is not None:
         back_to_call_queue(message.case, now)
