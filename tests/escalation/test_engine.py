@@ -56,7 +56,8 @@ def test_default_rule_fires_after_exactly_two_unanswered_calls_to_a_mobile(dept)
     assert "+819012345678" not in str(audit.details) and case.taxpayer.name not in str(audit.details)
     with sms_queue() as queue:  # enqueued after the commit, in the "sms" queue
         assert queue.job_ids == [f"sms-{message.id}-0"]
-        assert queue.fetch_job(f"sms-{message.id}-0").args == ("app.sms.jobs.send_sms", message.id)
+        job = queue.fetch_job(f"sms-{message.id}-0")
+        assert (job.func_name, job.args) == ("app.sms.jobs.send_sms", (message.id,))
 
 
 def test_three_unanswered_calls_when_the_rule_says_three(dept):
