@@ -14,10 +14,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.from_mapping(test_config)
     os.makedirs(app.instance_path, exist_ok=True)
+    from app.auth import passwords
     from app.ops import security, structured_logs, unavailable
 
     structured_logs.init_app(app)  # first: everything after may log
     security.init_app(app)
+    passwords.init_app(app)  # refuses a cheap PASSWORD_HASH_METHOD outside tests
     unavailable.init_app(app)
     if app.config["SECRET_KEY"] == config.DEV_SECRET_KEY and app.config.get("REDIS_URL"):
         app.logger.warning("SECRET_KEY is not set: sessions are forgeable. Set it in production.")

@@ -6,10 +6,10 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.audit.services import record
 from app.auth.models import ApiToken, Department, Role, User
+from app.auth.passwords import hash_password, verify_nobody, verify_password
 from app.extensions import db
 
 
@@ -34,7 +34,7 @@ def create_user(
         raise AccountError(f"login {login!r} is taken")
     user = User(
         login=login, role=role, department=department, display_name=display_name or login,
-        password_hash=generate_password_hash(password), created_at=now,
+        password_hash=hash_password(password), created_at=now,
     )
     db.session.add(user)
     db.session.flush()
@@ -51,11 +51,11 @@ def authenticate(login: str, password: str, now: datetime) -> User | None:
     user = db.session.scalar(select(User).where(User.login == login))
     if user is None:
         # Same work as a real check, so timing does not reveal which logins exist.
-        check_password_hash(_DUMMY_HASH, password)
+        verify_nobody(password)
         return None
     if is_locked(user, now) or not user.active:
         return None
-    if check_password_hash(user.password_hash, password):
+    if verify_password(user.password_hash, password):
         user.failed_logins = 0
         user.locked_until = None
         record(user, "user.login", "user", user.id, now)
@@ -72,7 +72,6 @@ def is_locked(user: User, now: datetime) -> bool:
     return user.locked_until is not None and user.locked_until > now
 
 
-_DUMMY_HASH = generate_password_hash("not-a-real-password")
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
