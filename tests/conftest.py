@@ -47,7 +47,7 @@ def _per_worker_redis(url: str) -> str:
     match = re.fullmatch(r"(redis://[^/]+)(?:/(\d+))?", url)
     assert match, f"TEST_REDIS_URL must look like redis://host:port/db, not {url!r}"
     number = int(match.group(2) or 0) + int(XDIST_WORKER.removeprefix("gw"))
-    assert number < 16, f"Redis db {number} for {XDIST_WORKER}: lower TEST_REDIS_URL's db or use fewer workers"
+    assert number < 16, f"Redis db {number} for {XDIST_WORKER}: lower TEST_REDIS_URL's db or -n"
     return f"{match.group(1)}/{number}"
 
 
