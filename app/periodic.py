@@ -13,13 +13,18 @@ from app.extensions import db
 from app.ops.services import SWEEP, record_periodic_run
 from app.promises.judge import judge_promises
 from app.promises.reminders import remind_due_promises
+from app.queue import QUEUE_NAMES, redis_connection
 from app.reports.archive import run_monthly_archive
+from app.scheduling import release_due_jobs
 from app.sms.sweep import sweep_lost_sms
 
 
 def sweep_lost_jobs() -> dict:
     """Find rows whose job was lost and hand them to the queue again; returns counts by kind."""
 
+    connection = redis_connection()
+    if connection is not None:  # due delayed jobs no live RQ scheduler moved (see app.scheduling)
+        release_due_jobs(connection, QUEUE_NAMES)
     now = clock.utcnow()
     counts = {"imports": sweep_lost_imports(now), "sms": sweep_lost_sms(now)}
     record_periodic_run(SWEEP, clock.utcnow(), counts)  # shown on the admin's operations page

@@ -22,6 +22,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from app.extensions import db
+from app.scheduling import PromptScheduler
 
 log = logging.getLogger(__name__)
 
@@ -147,12 +148,13 @@ class _AppContextWorker:
                 db.session.remove()
 
 
-class AppWorker(_AppContextWorker, Worker):
-    """RQ's Worker (a forked work horse per job) in the app's context."""
+class AppWorker(_AppContextWorker, PromptScheduler, Worker):
+    """RQ's Worker (a forked work horse per job) in the app's context, its scheduler kept alive."""
 
 
-class AppSimpleWorker(_AppContextWorker, SimpleWorker):
-    """RQ's SimpleWorker (jobs in the worker's own process) in the app's context."""
+class AppSimpleWorker(_AppContextWorker, PromptScheduler, SimpleWorker):
+    """RQ's SimpleWorker (jobs in the worker's own process) in the app's context, its scheduler
+    kept alive."""
 
 
 def _outermost_ended(session: Session) -> bool:

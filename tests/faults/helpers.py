@@ -19,6 +19,7 @@ from app.extensions import db
 from app.sms import outbox
 from app.sms.models import SmsMessage
 from tests import factories as f
+from tests import waiting
 
 TEXT = "【税務課】市税のお支払いが確認できておりません。お問い合わせは048-555-0100へ。"
 
@@ -83,12 +84,9 @@ def work_next_case(client, headers: dict, outcomes=("no_answer", "no_answer")) -
 
 
 def wait_until(predicate, timeout: float, what: str, interval: float = 0.1) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}; messages: "
-                                 f"{dict(status_counts())}")
-        time.sleep(interval)
+    """`tests.waiting.wait_until`, saying on a time-out where the messages stopped."""
+    waiting.wait_until(predicate, timeout, what, interval,
+                       detail=lambda: f"messages: {dict(status_counts())}")
 
 
 def messages() -> list[SmsMessage]:

@@ -47,14 +47,14 @@ def test_workers_killed_mid_batch_send_nothing_twice_and_leave_nothing_behind(
     fake_vonage.hang_next(1, 60, after=8)  # Vonage takes the 11th and never answers in time
     workers = {name: start_worker(fake_vonage, tmp_path, name, 50) for name in ("a", "b")}
     try:
-        wait_until(lambda: fake_vonage.hanging(), 60, "a request held by Vonage")
+        wait_until(lambda: fake_vonage.hanging(), 180, "a request held by Vonage")
         [hung] = fake_vonage.hanging()
         first = worker_holding(hung.client_ref, workers, tmp_path)
         kill_everything(first)  # mid-send
         survivor = next(w for w in workers.values() if w is not first)
         taken = len(fake_vonage.accepted())
         wait_until(lambda: len(fake_vonage.accepted()) >= taken + 6 or survivor.poll() is not None,
-                   60, "the other worker to work on")
+                   180, "the other worker to work on")
         kill_everything(survivor)  # wherever it is: between jobs, waiting for a token, sending
         fake_vonage.release()
 

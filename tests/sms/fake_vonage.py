@@ -51,6 +51,7 @@ class FakeVonage:
         self._requests: list[Request] = []
         self._script: list[tuple] = []  # what to answer the next requests with, in order
         self._outages: list[tuple] = []  # (from, until, answer): every request in between gets it
+        self._open_outage: tuple | None = None  # every request gets it until set_outage(None)
         self.refuse: dict[str, tuple[str, str]] = {}  # to (no "+") -> (status, error-text)
         self.partial: dict[str, tuple[int, str, str]] = {}  # to -> (failing part index, status, text)
         self._bucket = None
@@ -133,6 +134,20 @@ class FakeVonage:
         with self._lock:
             self._outages.append((start, start + seconds, step))
 
+    def set_outage(self, status: str | None = None, text: str = "", http: int | None = None) -> None:
+        """From now until the next call, answer every request with SMS API status `status` or
+        HTTP `http`; `set_outage()` ends it. One call switches from one outage to the next
+        atomically (no request slips through between them), so a test can end an outage on a
+        state (every message hit) rather than after a time. Scripted answers wait until after."""
+        if http is not None:
+            step = ("http", http, None)
+        elif status is not None:
+            step = ("status", str(status), text)
+        else:
+            step = None
+        with self._lock:
+            self._open_outage = step
+
     def release(self) -> None:
         self._release.set()
 
@@ -163,6 +178,13 @@ class FakeVonage:
     def sent_per_client_ref(self) -> Counter:
         """How many times each client-ref was taken (the citizen got it that many times)."""
         return Counter(r.client_ref for r in self.accepted())
+
+    def outcomes_per_client_ref(self) -> dict[str, Counter]:
+        """client-ref -> how many requests had each outcome ("throttled", "http-500", ...)."""
+        found: dict[str, Counter] = {}
+        for r in self.requests:
+            found.setdefault(r.client_ref, Counter())[r.outcome] += 1
+        return found
 
     def throttled_count(self) -> int:
         return sum(r.outcome in ("throttled", "http-429") for r in self.requests)
@@ -221,7 +243,7 @@ class FakeVonage:
             elif (authorization or "").startswith("Basic "):
                 request.auth = "basic"
             self._requests.append(request)
-            step = next((o[2] for o in self._outages if o[0] <= now_mono < o[1]), None)
+            step = self._open_outage or next((o[2] for o in self._outages if o[0] <= now_mono < o[1]), None)
             if step is None:
                 step = self._script.pop(0) if self._script else None
             if not authorised(params, authorization, self.api_key, self.api_secret):

@@ -2,7 +2,6 @@
 scheduler, as in production): the rate limit holds across two of them, and a worker killed
 mid-send plus a flushed Redis lose nothing and send nothing twice."""
 
-import time
 from datetime import timedelta
 
 import pytest
@@ -15,6 +14,7 @@ from app.sms.sweep import sweep_lost_sms
 from tests import factories as f
 from tests.sms.conftest import make_message, open_all_day, redis, statuses
 from tests.sms.workers import finish, jobs_done, kill_everything, start_worker
+from tests.waiting import wait_until
 
 
 def test_rate_limit_holds_across_two_worker_processes(app, fake_vonage, tmp_path):
@@ -43,9 +43,7 @@ def test_killed_worker_and_flushed_redis_lose_nothing_and_send_nothing_twice(
     fake_vonage.hang_next(1, 60, after=3)  # Vonage takes the 4th message and the worker dies waiting
 
     worker = start_worker(fake_vonage, tmp_path, "killed", 50)
-    deadline = time.monotonic() + 60
-    while not fake_vonage.hanging() and time.monotonic() < deadline and worker.poll() is None:
-        time.sleep(0.02)
+    wait_until(lambda: fake_vonage.hanging() or worker.poll() is not None, what="the 4th send held")
     assert fake_vonage.hanging(), (tmp_path / "killed.log").read_text()
     kill_everything(worker)
     redis().flushdb()  # the FLUSHALL scenario: every job in flight is gone

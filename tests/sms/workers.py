@@ -38,7 +38,7 @@ def start_worker(fake, log_dir: Path, name: str, rate: float, burst: bool = True
                                 stderr=subprocess.STDOUT, start_new_session=True)
 
 
-def finish(worker: subprocess.Popen, timeout: float = 120) -> int:
+def finish(worker: subprocess.Popen, timeout: float = 300) -> int:
     """Wait for a burst worker to exit (SIGKILL after `timeout`); returns its exit code."""
     try:
         return worker.wait(timeout)
