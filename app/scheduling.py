@@ -58,8 +58,8 @@ class PromptScheduler:
         process = scheduler._process
         if process is not None and process.is_alive():
             return
-        if scheduler.acquire_locks(auto_start=True):
-            log.info("RQ scheduler restarted for %s", ", ".join(sorted(scheduler.acquired_locks)))
+        if scheduler.acquire_locks(auto_start=True):  # noteworthy: it died (Redis went away)
+            log.warning("RQ scheduler restarted for %s", ", ".join(sorted(scheduler.acquired_locks)))
 
 
 def release_due_jobs(connection: Redis, queue_names) -> int:

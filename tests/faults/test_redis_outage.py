@@ -1,9 +1,11 @@
 """Redis stops while operators work: every call is still logged (the request succeeds, the call
 and its queued SMS are committed), and when Redis comes back, empty, the sweep hands the SMS to
 the worker (RQ retries its connection; if it quit instead, it is restarted as systemd's
-Restart=always does): each sent once, none lost."""
+Restart=always does), and the worker's scheduler, killed by the outage, is back for the delayed
+retry of a throttled send: each sent once, none lost."""
 
 import pytest
+from rq import Worker
 from sqlalchemy import func, select
 
 from app import clock
@@ -22,9 +24,17 @@ from tests.faults.helpers import (
     wait_until,
     work_next_case,
 )
-from tests.sms.workers import start_worker, stop
+from tests.sms.workers import Supervised, start_worker
 
 pytestmark = pytest.mark.slow
+
+
+def worker_idle(server) -> bool:
+    connection = server.client()
+    try:
+        return any(w.get_state() == "idle" for w in Worker.all(connection=connection))
+    finally:
+        connection.close()
 
 
 def calls_logged() -> int:
@@ -37,15 +47,18 @@ def test_calls_are_logged_while_redis_is_down_and_their_sms_go_out_once_after(
     dept = round_the_clock()
     cases_with_mobiles(dept, 12)
     operators = [bearer(f.user(f"op{i}", "operator", dept), clock.utcnow()) for i in range(3)]
-    def new_worker():
-        return start_worker(fake_vonage, tmp_path, "worker", 50, burst=False, redis_url=own_redis.url)
+    worker = Supervised(lambda: start_worker(fake_vonage, tmp_path, "worker", 50, burst=False,
+                                             redis_url=own_redis.url))
 
-    worker = new_worker()
+    def sent(count: int):
+        return lambda: worker.up() and status_counts() == {"sent": count}
+
     try:
         for headers in operators:  # Redis up: each operator's SMS goes out at once
             assert work_next_case(client, headers) == [200, 201, 201]
-        wait_until(lambda: status_counts() == {"sent": 3}, 30, "the first 3 SMS")
-
+        wait_until(sent(3), 180, "the first 3 SMS")
+        # Crash while the worker waits for a job: RQ rides that out, but its scheduler dies.
+        wait_until(lambda: worker_idle(own_redis), 120, "the worker to wait for work")
         own_redis.crash()
         for headers in operators * 2:  # every request succeeds without Redis
             assert work_next_case(client, headers) == [200, 201, 201]
@@ -54,17 +67,21 @@ def test_calls_are_logged_while_redis_is_down_and_their_sms_go_out_once_after(
         assert len(fake_vonage.requests) == 3
 
         own_redis.start()  # back, and empty
-        if worker.poll() is not None:  # RQ may quit on a Redis error outside its dequeue loop:
-            worker = new_worker()  # as systemd's Restart=always does
+        # The first send after it is throttled: its retry is a delayed job, which only RQ's
+        # scheduler (a process the outage killed) moves; RQ alone restarts it 10 minutes later.
+        fake_vonage.answer_next(1, "1", "Throttled")
         later = clock.utcnow() + SETTLE
         assert sweep_lost_sms(later) == 6  # what `flask cron` does a minute later
-        wait_until(lambda: status_counts() == {"sent": 9}, 60, "the SMS logged during the outage")
+        wait_until(sent(9), 120, "the SMS logged during the outage")
         for headers in operators:  # and the worker works on
             assert work_next_case(client, headers) == [200, 201, 201]
-        wait_until(lambda: status_counts() == {"sent": 12}, 30, "the SMS logged after it")
+        wait_until(sent(12), 120, "the SMS logged after it")
     finally:
-        stop([worker])
+        worker.stop()
+    if worker.restarts == 0:  # the same worker all along: it brought its scheduler back
+        assert "RQ scheduler restarted for sms" in (tmp_path / "worker.log").read_text()
 
     assert_each_sent_once(fake_vonage, messages())
-    assert len(fake_vonage.requests) == 12
+    assert [r.outcome for r in fake_vonage.requests].count("throttled") == 1
+    assert len(fake_vonage.requests) == 13  # 12 sent, one of them after a throttle
     assert_no_stuck_claims(clock.utcnow())

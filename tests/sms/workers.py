@@ -86,3 +86,25 @@ def child_pids(parent: int) -> list[int]:
 
 def jobs_done(log_dir: Path, name: str) -> int:
     return (log_dir / f"{name}.log").read_text().count("Job OK")
+
+
+class Supervised:
+    """A long-running worker kept up as systemd's Restart=always does (deploy/): `up()` starts a
+    new one whenever the last has exited (RQ quits on some Redis errors outside its dequeue loop).
+    Tests call it while they wait, so it never matters when exactly a worker quit."""
+
+    def __init__(self, start):
+        self._start = start
+        self.processes = [start()]
+
+    def up(self) -> bool:
+        if self.processes[-1].poll() is not None:
+            self.processes.append(self._start())
+        return True
+
+    @property
+    def restarts(self) -> int:
+        return len(self.processes) - 1
+
+    def stop(self) -> None:
+        stop(self.processes)
