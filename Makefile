@@ -33,9 +33,10 @@ system-deps:
 services:
 	bash scripts/ensure-services.sh
 
+# Two xdist workers (tests/conftest.py: a database and a Redis db each); see README, Development.
 test: $(STAMP) translations system-deps services
 	$(BIN)/lint-imports --no-cache
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2 --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
