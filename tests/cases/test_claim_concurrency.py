@@ -34,7 +34,7 @@ def _run_claimers(app, user_ids, work):
     for t in threads:
         t.start()
     for t in threads:
-        t.join(60)
+        t.join(120)
     assert not errors, errors
     return results
 

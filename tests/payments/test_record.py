@@ -142,7 +142,7 @@ def _concurrently(app, calls) -> list:
     for t in threads:
         t.start()
     for t in threads:
-        t.join(timeout=30)
+        t.join(timeout=120)
     return results
 
 

@@ -1,7 +1,6 @@
 """The sandbox provider (receipts it makes itself, through apply_receipt) and the sandbox
 phone page: a message sent by the real send job on a real RQ worker ends `delivered`."""
 
-import time
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
@@ -18,6 +17,7 @@ from tests import factories as f
 from tests.browser.test_operator_flow import CHROMIUM_ARGS
 from tests.serving import serving
 from tests.sms.receipt_helpers import LONG_JA, MOBILE, NOW, audits, fresh, queued_message, work
+from tests.waiting import wait_until
 
 FAILING = "+819012340000"
 
@@ -192,12 +192,11 @@ def test_without_redis_the_receipts_come_in_process_too(app, dept):
     queue.init_app(app)
     try:
         message_id = queued_message(f.case(dept)).id
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
+        def delivered() -> bool:
             db.session.rollback()
-            if db.session.get(SmsMessage, message_id).status == SmsStatus.DELIVERED:
-                break
-            time.sleep(0.05)
+            return db.session.get(SmsMessage, message_id).status == SmsStatus.DELIVERED
+
+        wait_until(delivered, what="the in-process send and its receipt")
     finally:
         app.extensions["jobqueue"]["executor"].shutdown(wait=True)
         app.extensions["jobqueue"] = saved

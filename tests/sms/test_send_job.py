@@ -9,6 +9,7 @@ from app.extensions import db
 from app.sms.models import SmsMessage, SmsPart, SmsStatus
 from tests import factories as f
 from tests.sms.conftest import make_message, redis, release_scheduled, scheduled_jobs, work
+from tests.waiting import wait_until
 
 JST = ZoneInfo("Asia/Tokyo")
 
@@ -176,8 +177,6 @@ def test_sweep_resolves_stuck_sending_rows_without_sending(app, fake_vonage, clo
 def test_without_redis_the_same_job_runs_in_process(app, fake_vonage):
     """REDIS_URL unset (the `make run` demo): jobs on the in-process pool, delays on timers,
     the rate limit in the process. Real clock here: the timers run on it."""
-    import time
-
     from app import clock as real_clock
     from app import queue
 
@@ -188,12 +187,11 @@ def test_without_redis_the_same_job_runs_in_process(app, fake_vonage):
         dept = f.department("TAX", sms_hours="00:00-24:00", rest_days="none")
         fake_vonage.answer_next(1, "1", "Throttled")  # one retry goes through a timer
         ids = [make_message(f.case(dept), now=real_clock.utcnow()) for _ in range(3)]
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
+        def all_sent() -> bool:
             db.session.rollback()
-            if {message(i).status for i in ids} == {SmsStatus.SENT}:
-                break
-            time.sleep(0.05)
+            return {message(i).status for i in ids} == {SmsStatus.SENT}
+
+        wait_until(all_sent, what="the three sends on the in-process pool")
     finally:
         app.extensions["jobqueue"]["executor"].shutdown(wait=True)
         app.extensions["jobqueue"] = saved
