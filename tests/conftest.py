@@ -118,7 +118,6 @@ def app(request, _session_app):
                 yield own
             finally:
                 empty_database_and_redis()
-                db.engine.dispose()
         return
     shared = _session_app
     saved = _AppState(shared)
@@ -127,7 +126,7 @@ def app(request, _session_app):
             yield shared
         finally:
             try:
-                empty_database_and_redis()
+                _empty_tables_and_redis()
             finally:
                 saved.restore()
 
@@ -169,7 +168,13 @@ def _close(key: str, value) -> None:
 
 def empty_database_and_redis() -> None:
     """Empty every table that has rows and reset the id sequences that moved (inside the app
-    context), and flush our own Redis db: after a test, or a module."""
+    context), flush our own Redis db, and close the app's pooled connections: after a module
+    that made an app of its own (the shared app keeps its pool from test to test)."""
+    _empty_tables_and_redis()
+    db.engine.dispose()
+
+
+def _empty_tables_and_redis() -> None:
     db.session.remove()
     tables = db.metadata.sorted_tables
     with db.engine.begin() as conn:
