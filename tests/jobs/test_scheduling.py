@@ -10,8 +10,9 @@ from rq.registry import ScheduledJobRegistry
 from rq.scheduler import RQScheduler
 
 from app.periodic import sweep_lost_jobs
-from app.queue import enqueue_now, redis_connection
-from app.scheduling import MAX_RECONNECT_WAIT_SECONDS, PromptWorker, release_due_jobs, worker_class
+from app.queue import AppSimpleWorker, AppWorker, enqueue_now, redis_connection
+from app.scheduling import MAX_RECONNECT_WAIT_SECONDS, release_due_jobs
+from app.sms.jobs import send_sms
 from tests.sms.conftest import redis
 
 
@@ -29,8 +30,8 @@ class DeadScheduler:
         return self.acquired_locks
 
 
-def worker(scheduler, keep: bool = True) -> PromptWorker:
-    w = PromptWorker(["sms"], connection=redis())  # RQ sets timeouts on the connection it gets
+def worker(scheduler, keep: bool = True) -> AppWorker:
+    w = AppWorker(["sms"], connection=redis())  # RQ sets timeouts on the connection it gets
     w.scheduler = scheduler
     w._scheduler_parent_pid = os.getpid() if keep else None
     return w
@@ -61,12 +62,12 @@ def test_a_live_scheduler_a_burst_worker_and_the_work_horse_are_left_alone(app):
 
 
 def test_the_worker_retries_a_lost_redis_within_seconds(app):
-    assert worker_class().max_connection_wait_time == MAX_RECONNECT_WAIT_SECONDS <= 5
-    assert worker_class(simple=True).max_connection_wait_time <= 5
+    assert AppWorker.max_connection_wait_time == MAX_RECONNECT_WAIT_SECONDS <= 5
+    assert AppSimpleWorker.max_connection_wait_time <= 5
 
 
 def delayed_job(at: datetime) -> str:
-    enqueue_now("app.sms.jobs.send_sms", 999, queue="sms", job_id="delayed-1", at=at)
+    enqueue_now(send_sms, 999, queue="sms", job_id="delayed-1", at=at)
     return "delayed-1"
 
 
@@ -77,7 +78,7 @@ def scheduled(queue: str = "sms") -> list[str]:
 def test_the_sweep_moves_due_delayed_jobs_when_no_scheduler_holds_the_lock(app):
     job_id = delayed_job(datetime.now(UTC) - timedelta(seconds=1))
     delayed_job_later = "later-1"
-    enqueue_now("app.sms.jobs.send_sms", 998, queue="sms", job_id=delayed_job_later,
+    enqueue_now(send_sms, 998, queue="sms", job_id=delayed_job_later,
                 at=datetime.now(UTC) + timedelta(hours=1))
     assert sorted(scheduled()) == [job_id, delayed_job_later]
     assert release_due_jobs(redis_connection(), ["sms", "default"]) == 1
