@@ -30,9 +30,9 @@ def from_environment(instance_path: str) -> dict:
         "LOGIN_LOCK_MINUTES": int(env.get("LOGIN_LOCK_MINUTES", "15")),
         # Failed logins per client address (any account) before that address must wait.
         "LOGIN_MAX_FAILURES_PER_ADDRESS": int(env.get("LOGIN_MAX_FAILURES_PER_ADDRESS", "20")),
+        "LOGIN_ADDRESS_WINDOW_MINUTES": int(env.get("LOGIN_ADDRESS_WINDOW_MINUTES", "15")),
         # New password hashes (werkzeug's syntax); a cheap one is refused unless TESTING.
         "PASSWORD_HASH_METHOD": env.get("PASSWORD_HASH_METHOD", "scrypt"),
-        "LOGIN_ADDRESS_WINDOW_MINUTES": int(env.get("LOGIN_ADDRESS_WINDOW_MINUTES", "15")),
         # Operations (see README, "Production").
         "LOG_FORMAT": env.get("LOG_FORMAT", "plain"),  # plain | json (one object per line)
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),

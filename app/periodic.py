@@ -4,8 +4,11 @@ Every periodic job must be idempotent: several `flask cron` processes on several
 enqueue the same job, and that must do no harm.
 """
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from redis.exceptions import RedisError
 
 from app import clock
 from app.cases.jobs import sweep_lost_imports
@@ -18,13 +21,17 @@ from app.reports.archive import run_monthly_archive
 from app.scheduling import release_due_jobs
 from app.sms.sweep import sweep_lost_sms
 
+log = logging.getLogger(__name__)
+
 
 def sweep_lost_jobs() -> dict:
     """Find rows whose job was lost and hand them to the queue again; returns counts by kind."""
-
     connection = redis_connection()
     if connection is not None:  # due delayed jobs no live RQ scheduler moved (see app.scheduling)
-        release_due_jobs(connection, QUEUE_NAMES)
+        try:
+            release_due_jobs(connection, QUEUE_NAMES)
+        except RedisError:  # Redis down: the sweeps below still look at the database
+            log.warning("could not move due delayed jobs: Redis unavailable")
     now = clock.utcnow()
     counts = {"imports": sweep_lost_imports(now), "sms": sweep_lost_sms(now)}
     record_periodic_run(SWEEP, clock.utcnow(), counts)  # shown on the admin's operations page

@@ -5,11 +5,11 @@ lock). A Redis error kills that process, and RQ itself starts it again only at t
 maintenance (every 10 minutes); meanwhile every delayed job (an SMS retry, a send scheduled for
 the department's SMS hours, a rate-limit re-schedule) waits. Two remedies, each enough alone:
 
-- `PromptScheduler`, mixed into the worker classes of `flask worker` (app.queue): at each heartbeat (after
-  every job and every reconnect attempt) a worker started with its scheduler checks, at most
-  once a second, that the scheduler process is alive, and otherwise takes the lock again and
-  restarts it; it also retries a lost Redis connection every few seconds (RQ's backoff grows to
-  a minute).
+- `PromptScheduler`, mixed into the worker classes of `flask worker` (app.queue): at each
+  heartbeat (after every job and every reconnect attempt) a worker started with its scheduler
+  checks, at most once a second, that the scheduler process is alive, and otherwise takes the
+  lock again and restarts it; it also retries a lost Redis connection every few seconds (RQ's
+  backoff grows to a minute).
 - `release_due_jobs`, run by the sweep every minute (`flask cron`): when no live scheduler holds
   a queue's lock, it takes the lock for a moment and moves that queue's due jobs itself.
 """

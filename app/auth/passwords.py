@@ -55,6 +55,7 @@ def hash_password(password: str) -> str:
 
 
 def verify_password(stored_hash: str, password: str) -> bool:
+    """True when `password` matches `stored_hash` (checked with the method written in it)."""
     return check_password_hash(stored_hash, password)
 
 
