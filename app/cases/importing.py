@@ -149,8 +149,11 @@ class _Loaded:
 
 
 def _identity(row_or_charge) -> tuple:
-    get = row_or_charge.get if isinstance(row_or_charge, dict) else lambda k: getattr(row_or_charge, k)
-    return (get("tax_type"), get("fiscal_year"), get("period"), get("notice_no"))
+    """A charge's identity within its case: (tax_type, fiscal_year, period, notice_no)."""
+    if isinstance(row_or_charge, dict):
+        r = row_or_charge
+        return (r["tax_type"], r["fiscal_year"], r["period"], r["notice_no"])
+    return (row_or_charge.tax_type, row_or_charge.fiscal_year, row_or_charge.period, row_or_charge.notice_no)
 
 
 def _load(rows: list[ImportRow]) -> _Loaded:
@@ -346,13 +349,14 @@ def _upsert_row(ctx, loaded: _Loaded, row: ImportRow, dept_id: int, now: datetim
               "status": str(ChargeStatus.OPEN if row.amount_due > 0 else ChargeStatus.CLOSED),
               **{name: getattr(row, name) for name in ctx.charge_fields}}
     charges = loaded.charges.setdefault(row.case_ref, {})
-    charge = charges.get(_identity(row))
+    identity = _identity(row)
+    charge = charges.get(identity)
     if charge is None:
-        charges[_identity(row)] = {"id": None, "tax_type": row.tax_type, "fiscal_year": row.fiscal_year,
+        charges[identity] = {"id": None, "tax_type": row.tax_type, "fiscal_year": row.fiscal_year,
                                    "period": row.period, "notice_no": row.notice_no, **values}
         ctx.counts["charges_created"] += 1
         touched.add(row.case_ref)
-        return charges[_identity(row)]
+        return charges[identity]
     was_open = charge["status"] == ChargeStatus.OPEN
     if _set(charge, ctx.counts, "charges_updated", loaded.dirty["charges"], **values):
         touched.add(row.case_ref)
