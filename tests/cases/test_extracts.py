@@ -312,3 +312,25 @@ def test_a_full_snapshot_keeps_the_charges_it_creates_open(app):
               as_of=NOV20, mode="full")
     assert (case_of("C1").balance, case_of("N").balance, case_of("B").status) == (3000, 3000, "closed")
     assert job.summary["charges"]["closed_absent"] == 1  # B's only
+
+
+def test_the_upload_form_takes_as_of_and_mode_and_the_import_screen_shows_the_summary(client, monkeypatch):
+    from tests.cases.test_import_api import work
+
+    f.department("TAX")
+    f.login(client, f.user("adm", "admin"))
+    page = client.get("/imports")
+    token = f.csrf_from(page.get_data(as_text=True))
+    bad = client.post("/imports", data={"csrf_token": token, "as_of": "2199-01-01T00:00",
+                                        "file": (io.BytesIO(csv_bytes(charge_row())), "a.csv")},
+                      content_type="multipart/form-data")
+    assert bad.status_code == 200 and "as_of" in bad.get_data(as_text=True)  # re-rendered with the error
+    response = client.post("/imports", data={"csrf_token": token, "as_of": "2026-11-20T06:00", "mode": "full",
+                                             "file": (io.BytesIO(csv_bytes(charge_row())), "a.csv")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 302
+    work(monkeypatch)
+    done = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert 'id="import-summary"' in done
+    job = db.session.scalars(select(ImportJob)).one()
+    assert (job.as_of, job.mode, job.summary["cases"]["opened"]) == (NOV20, "full", 1)
