@@ -88,6 +88,27 @@ Used by `sms` (waiting messages are suppressed) and `promises` (a pending promis
 by the payments is cancelled).
 """)
 
+cases_settled = _signals.signal("cases-settled", doc="""
+An import closed cases because they owe nothing any more (their open charges all closed, or
+their balance reached zero); `case_settled` for many cases at once, set-based.
+
+sender: the string "cases.import"; kwargs: `case_ids` (list of case ids), `now`, `actor` (or
+None), `reason` (`paid`).
+Used by `sms` (waiting messages are suppressed) and `promises` (pending promises are cancelled).
+""")
+
+charges_imported = _signals.signal("charges-imported", doc="""
+A case import wrote the charges of some cases (new, changed or closed charges, or an extract of
+another day): their balances must follow the balance rule, which reads payments.
+
+sender: the string "cases.import"; kwargs: `case_ids` (list of case ids whose balance to
+recompute), `count_ids` (list of case ids whose payments to count), `now`.
+The one receiver (`payments.balance`) updates cases.balance and returns a dict
+{"payments": n, "amount": yen, "changed": [ids]}: the payments of `count_ids` still applied on
+top of their extract, and the cases of `case_ids` whose balance changed. The import refuses to
+run without exactly one answer.
+""")
+
 payment_recorded = _signals.signal("payment-recorded", doc="""
 A new payment was recorded and flushed (not a replay), after the case's balance changed.
 

@@ -1,6 +1,8 @@
 """POST /api/v1/payments: a payment from the revenue system (manager or admin token),
-idempotent on payment_ref: 201 when recorded, 200 for a replay of the same ref and data,
-409 when the ref is already used with other data, 422 naming the field at fault."""
+idempotent on payment_ref: 201 when recorded, 200 for a replay of the same ref and data (or the
+confirmation of a provisional payment), 409 when the ref is already used with other data, 422
+naming the field at fault. `kind` confirmed (default) | provisional | reversal, `reverses` the
+payment_ref a reversal undoes."""
 
 from flask_login import current_user
 
@@ -20,7 +22,8 @@ from app.payments.services import PaymentError, record_payment
 def record(body: PaymentRequest):
     try:
         payment, created = record_payment(body.payment_ref, body.case_ref, body.amount,
-                                          iso_date(body.paid_on), "api", clock.utcnow(), actor=current_user)
+                                          iso_date(body.paid_on), "api", clock.utcnow(), actor=current_user,
+                                          kind=body.kind or "confirmed", reverses=body.reverses)
     except PaymentError as exc:
         db.session.rollback()
         raise (Conflict if exc.conflict else Unprocessable)(exc.message, exc.fields) from None

@@ -20,8 +20,9 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema, field_validator
 
 from app.calls.models import CallDirection, CallOutcome
-from app.cases.models import CaseStatus, ImportStatus, PhoneKind
+from app.cases.models import CaseStatus, ChargeStatus, ImportMode, ImportStatus, PhoneKind
 from app.ids import MAX_ID
+from app.payments.models import PaymentKind
 from app.promises.models import PromiseStatus
 from app.sms.models import SmsStatus
 
@@ -180,7 +181,14 @@ class Payment(Response):
     amount: Yen
     paid_on: date
     source: str = Field(json_schema_extra={"enum": ["api", "csv"]})
+    kind: PaymentKind = Field(description="a reversal's amount is the amount it restores")
+    reverses: str | None = Field(description="a reversal: the payment_ref it undoes")
     created_at: Timestamp
+
+    @field_validator("reverses", mode="before")
+    @classmethod
+    def _ref(cls, value):
+        return getattr(value, "payment_ref", value)
 
 
 class CaseAfterPayment(Response):
@@ -213,10 +221,20 @@ class Phone(Response):
 
 
 class Charge(Response):
+    """A charge with the core system's fields; `amount_due` is the principal as of the extract."""
+
     tax_type: str
     fiscal_year: int
+    period: str = Field(description="期別: 1-12 or a text such as 随時; empty when not sent")
+    notice_no: str = Field(description="通知書番号; empty when not sent")
     amount_due: Yen
     due_date: date
+    assessed: int | None = Field(description="調定額")
+    late_fee: int | None = Field(description="延滞金 as the core system computed it at the extract")
+    dunning_fee: int | None = Field(description="督促手数料")
+    dunning_notice_on: date | None = Field(description="督促状発付日")
+    limitation_on: date | None = Field(description="時効完成予定日")
+    status: ChargeStatus
 
 
 class CaseDetail(Response):
@@ -242,6 +260,32 @@ class RowError(Response):
     message: str
 
 
+class ChargeCounts(Response):
+    new: Count
+    changed: Count
+    closed: Count
+    closed_absent: Count = Field(description="closed because a full snapshot no longer lists them")
+    settled_unknown: Count = Field(description="rows of 0 for charges the app never had")
+
+
+class CaseCounts(Response):
+    opened: Count
+    reopened: Count
+    closed: Count
+
+
+class PaymentsApplied(Response):
+    count: Count
+    amount: int = Field(description="net yen (reversals subtract)")
+
+
+class ImportSummary(Response):
+    charges: ChargeCounts
+    cases: CaseCounts
+    payments_applied: PaymentsApplied = Field(
+        description="the app's payments still counted on top of the extract")
+
+
 class Import(Response):
     """A case import and its progress; `errors` are the refused rows."""
 
@@ -252,6 +296,9 @@ class Import(Response):
     imported: Count
     errors: list[RowError]
     message: str | None
+    as_of: Timestamp | None = Field(description="when the core system produced the file")
+    mode: ImportMode
+    summary: ImportSummary | None = Field(description="what the import changed (null until it is done)")
 
     @field_validator("errors", mode="before")
     @classmethod
@@ -427,8 +474,13 @@ class PaymentRequest(Request):
     payment_ref: _domain_checked({"type": "string", "minLength": 1, "maxLength": 64,
                                   "description": "the revenue system's id of the payment (idempotency key)"})
     case_ref: _domain_checked({"type": "string", "minLength": 1, "maxLength": 64})
-    amount: _domain_checked(AMOUNT)
-    paid_on: _domain_checked({**DATE, "description": "not in the future (local date)"})
+    amount: _domain_checked({**AMOUNT, "description": "whole yen, at most the balance + 10,000,000; "
+                                                      "a reversal may leave it out"}) = None
+    paid_on: _domain_checked({**DATE, "description": "1900-01-01..2199-12-31, not in the future"})
+    kind: _domain_checked({"type": "string", "enum": [str(k) for k in PaymentKind],
+                           "default": "confirmed"}) = None
+    reverses: _domain_checked({"type": "string", "nullable": True, "maxLength": 64, "description":
+                               "a reversal: the payment_ref it undoes (same case, not reversed yet)"}) = None
 
 
 class ImportRequest(Request):
@@ -436,6 +488,12 @@ class ImportRequest(Request):
 
     file: _domain_checked({"type": "string", "format": "binary",
                            "description": "the case CSV (UTF-8 or CP932; see the README)"})
+    as_of: _domain_checked({"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$",
+                            "description": "when the core system produced the file, local time "
+                                           "YYYY-MM-DDTHH:MM (default: the start of the import)"}) = None
+    mode: _domain_checked({"type": "string", "enum": [str(m) for m in ImportMode], "default": "delta",
+                           "description": "full: open charges of the file's departments it does not "
+                                          "list close"}) = None
 
 
 def iso_date(value) -> date | Any:

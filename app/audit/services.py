@@ -29,3 +29,12 @@ def apply_changes(obj, before: dict, after: dict) -> dict:
             changed[name] = [before[name], value]
             setattr(obj, name, value)
     return changed
+
+
+def record_many(actor, action: str, obj_type: str, obj_ids, now: datetime, **details) -> None:
+    """One audit row per id of `obj_ids` with the same details, in one executemany INSERT (an
+    import closing thousands of cases)."""
+    rows = [{"at": now, "actor_id": getattr(actor, "id", None), "action": action,
+             "object_type": obj_type, "object_id": obj_id, "details": details} for obj_id in obj_ids]
+    if rows:
+        db.session.execute(db.insert(AuditEvent.__table__), rows)

@@ -5,37 +5,43 @@ Line numbers are physical lines of the file (the header is line 1), so a row wit
 multi-line address is reported at the line where it starts.
 """
 
-import csv
 import functools
-import io
 import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
+from app import csv_reader
 from app.cases.phones import PhoneError, parse_phone
+from app.csv_reader import FileError, decode
+from app.date_limits import in_range, range_text
 
 COLUMNS = (
     "case_ref", "taxpayer_ref", "name", "name_kana", "phone", "phone2", "consent",
     "department", "tax_type", "fiscal_year", "amount_due", "due_date", "address",
 )
+# The core system's fields of a charge (issue 9), all optional: 期別, 通知書番号, 調定額, 延滞金 as
+# of the extract, 督促手数料, 督促状発付日, 時効完成予定日.
+CHARGE_COLUMNS = ("period", "notice_no", "assessed", "late_fee", "dunning_fee",
+                  "dunning_notice_on", "limitation_on")
+ALL_COLUMNS = COLUMNS + CHARGE_COLUMNS
 # Columns a file may leave out entirely: their values are optional anyway.
-OPTIONAL_COLUMNS = frozenset({"name_kana", "phone", "phone2", "consent", "address"})
+OPTIONAL_COLUMNS = frozenset({"name_kana", "phone", "phone2", "consent", "address", *CHARGE_COLUMNS})
 REQUIRED_COLUMNS = tuple(c for c in COLUMNS if c not in OPTIONAL_COLUMNS)
 
 MAX_LENGTHS = {"case_ref": 64, "taxpayer_ref": 64, "name": 200, "name_kana": 200,
-               "address": 400, "tax_type": 64, "department": 32}
+               "address": 400, "tax_type": 64, "department": 32, "period": 16, "notice_no": 32}
 MAX_AMOUNT = 10**15
 _AMOUNT = re.compile(r"^(\d{1,3}(,\d{3})+|\d+)$")
+_DIGITS = re.compile(r"^\d+$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _YEAR = re.compile(r"^\d{4}$")
 # The rows of one taxpayer repeat its numbers; `phonenumbers` is the costliest step of a row.
 _parse_phone = functools.lru_cache(maxsize=65536)(parse_phone)
 
 
-class FileError(ValueError):
-    """The file as a whole cannot be imported (encoding, not CSV, header); the message says why."""
+__all__ = ["FileError", "decode"]
 
 
 @dataclass(frozen=True)
@@ -65,20 +71,14 @@ class ImportRow:
     due_date: date
     consent: bool
     consent_on: date | None
+    period: str = ""
+    notice_no: str = ""
+    assessed: int | None = None
+    late_fee: int | None = None
+    dunning_fee: int | None = None
+    dunning_notice_on: date | None = None
+    limitation_on: date | None = None
     phones: list[tuple[int, str, str]] = field(default_factory=list)  # (position, e164, kind)
-
-
-def decode(content: bytes) -> str:
-    """UTF-8 (a BOM is dropped), else Shift_JIS as Windows writes it (CP932)."""
-    for encoding in ("utf-8-sig", "cp932"):
-        try:
-            text = content.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        if "\x00" in text:
-            raise FileError("not a CSV file (it contains binary data)")
-        return text
-    raise FileError("the file is neither UTF-8 nor Shift_JIS (CP932) text")
 
 
 class CsvFile:
@@ -86,59 +86,34 @@ class CsvFile:
 
     def __init__(self, content: bytes):
         self.text = decode(content)
-        self.columns = self._read_header()
-        self.total = sum(1 for _ in self._records()) - 1  # every record after the header
-
-    def _records(self) -> Iterator[tuple[int, list[str]]]:
-        reader = csv.reader(io.StringIO(self.text, newline=""))
-        start = 1
-        try:
-            for record in reader:
-                if any(value.strip() for value in record):
-                    yield start, record
-                start = reader.line_num + 1
-        except csv.Error as exc:
-            raise FileError(f"not a readable CSV file (line {reader.line_num}): {exc}") from exc
-
-    def _read_header(self) -> list[str]:
-        first = next(self._records(), None)
-        if first is None:
-            raise FileError("the file is empty")
-        line, record = first
-        if line != 1:
-            raise FileError("the header row must be the first line")
-        columns = [name.strip().lower() for name in record]
-        duplicates = sorted({c for c in columns if c and columns.count(c) > 1})
-        if duplicates:
-            raise FileError("duplicate header columns: " + ", ".join(duplicates))
-        missing = [c for c in REQUIRED_COLUMNS if c not in columns]
+        self.columns, _ = csv_reader.read_header(self.text)
+        missing = [c for c in REQUIRED_COLUMNS if c not in self.columns]
         if missing:
             raise FileError("missing header columns: " + ", ".join(missing))
-        return columns
+        self.total = sum(1 for _ in csv_reader.records(self.text)) - 1  # every record after the header
 
     def rows(self) -> Iterator[tuple[int, dict[str, str] | None]]:
         """Each data row as a dict; None when its field count does not match the header."""
-        records = self._records()
-        next(records)  # the header
-        width = len(self.columns)
-        for line, record in records:
-            if len(record) != width:
-                yield line, None
-                continue
-            yield line, {name: value.strip() for name, value in zip(self.columns, record, strict=True)}
+        columns, data = csv_reader.read_header(self.text)
+        return csv_reader.rows(columns, data)
 
 
 def _normal(value: str) -> str:
     """Full-width digits and letters (common in Japanese exports) become plain ASCII."""
+    if value.isascii():  # NFKC leaves ASCII as it is
+        return value.strip()
     return unicodedata.normalize("NFKC", value).strip()
 
 
-def parse_amount(value: str) -> int:
+def parse_amount(value: str, allow_zero: bool = False) -> int:
+    """Whole yen (12300 or 12,300), above 0 (or 0 with `allow_zero`) and below MAX_AMOUNT."""
     text = _normal(value)
+    if text.startswith(("-", "\u2212")) and _AMOUNT.match(text[1:]):
+        raise ValueError("must not be negative")
     if not _AMOUNT.match(text):
         raise ValueError("must be a whole number of yen, e.g. 12300 or 12,300")
     amount = int(text.replace(",", ""))
-    if amount <= 0:
+    if amount < 0 or (amount == 0 and not allow_zero):
         raise ValueError("must be more than 0")
     if amount >= MAX_AMOUNT:
         raise ValueError("is too large")
@@ -146,18 +121,44 @@ def parse_amount(value: str) -> int:
 
 
 def parse_date(value: str) -> date:
+    """An ISO date YYYY-MM-DD between 1900-01-01 and 2199-12-31."""
     text = _normal(value)
     if not _ISO_DATE.match(text):
         raise ValueError("must be a date YYYY-MM-DD")
     try:
-        return date.fromisoformat(text)
+        parsed = date.fromisoformat(text)
     except ValueError:
         raise ValueError("is not a valid date") from None
+    if not in_range(parsed):
+        raise ValueError(f"must lie between {range_text()}")
+    return parsed
+
+
+def parse_period(value: str) -> str:
+    """期別: 1-12 (stored without leading zeros) or a text such as 随時; empty for none."""
+    text = _normal(value)
+    if _DIGITS.match(text):
+        if not 1 <= int(text) <= 12:
+            raise ValueError("must be 1-12 or a text such as 随時")
+        return str(int(text))
+    return text
+
+
+def _optional(parser):
+    return lambda value: parser(value) if _normal(value) else None
+
+
+_CHARGE_PARSERS = (
+    ("period", parse_period), ("assessed", _optional(lambda v: parse_amount(v, allow_zero=True))),
+    ("late_fee", _optional(lambda v: parse_amount(v, allow_zero=True))),
+    ("dunning_fee", _optional(lambda v: parse_amount(v, allow_zero=True))),
+    ("dunning_notice_on", _optional(parse_date)), ("limitation_on", _optional(parse_date)),
+)
 
 
 def parse_year(value: str) -> int:
     text = _normal(value)
-    if not _YEAR.match(text) or not 1900 <= int(text) <= 2200:
+    if not _YEAR.match(text) or not 1900 <= int(text) <= 2199:
         raise ValueError("must be a year, e.g. 2025")
     return int(text)
 
@@ -194,8 +195,9 @@ def parse_row(
             fail(column, f"too long (at most {limit} characters)")
 
     parsed = {}
-    for column, parser in (("fiscal_year", parse_year), ("amount_due", parse_amount),
-                           ("due_date", parse_date), ("consent", parse_consent)):
+    for column, parser in (("fiscal_year", parse_year),
+                           ("amount_due", lambda v: parse_amount(v, allow_zero=True)),
+                           ("due_date", parse_date), ("consent", parse_consent), *_CHARGE_PARSERS):
         try:
             parsed[column] = parser(raw.get(column) or "")
         except ValueError as exc:
@@ -223,4 +225,7 @@ def parse_row(
         department=_normal(raw["department"]), tax_type=raw["tax_type"],
         fiscal_year=parsed["fiscal_year"], amount_due=parsed["amount_due"],
         due_date=parsed["due_date"], consent=consent, consent_on=consent_on, phones=phones,
+        period=parsed["period"], notice_no=_normal(raw.get("notice_no") or ""),
+        **{c: parsed[c] for c in ("assessed", "late_fee", "dunning_fee", "dunning_notice_on",
+                                  "limitation_on")},
     ), []

@@ -1,28 +1,38 @@
 """Case import: the ImportJob row, and upserting checked CSV rows chunk by chunk.
 
 Identity: a taxpayer by `taxpayer_ref`, a case by `case_ref` (one case per taxpayer and
-department), a charge by (case, tax_type, fiscal_year), a phone by (taxpayer, E.164). Rows
-only create or update those; nothing is deleted, and a row equal to what is stored writes
-nothing, so re-importing a file changes nothing. Each chunk pre-loads what its rows refer to
-with a few IN queries. Functions here flush; the caller (`app.cases.jobs`) commits per chunk.
+department), a charge by (case, tax_type, fiscal_year, period, notice_no), a phone by
+(taxpayer, E.164). Rows only create or update those; nothing is deleted (a charge whose
+amount_due is 0 closes; so does, with mode `full`, an open charge the file no longer lists:
+see `app.cases.case_totals`), and a row equal to what is stored, from an extract of the same
+time, writes nothing, so re-importing a file changes nothing. Each chunk pre-loads what its
+rows refer to with a few IN queries. Functions here flush; `app.cases.jobs` commits per chunk.
 """
 
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import Table, any_, bindparam, insert, select, text, update
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import select
 
 from app.auth.access import ALL_DEPARTMENTS
 from app.auth.models import Department
 from app.auth.permissions import IMPORTERS
-from app.cases.csv_rows import ImportRow, RowError, parse_row
-from app.cases.models import Case, CaseStatus, Charge, ImportJob, ImportStatus, Phone, Taxpayer
-from app.cases.priority import priority_score
+from app.cases.bulk_write import in_, insert_rows, update_rows
+from app.cases.csv_rows import CHARGE_COLUMNS, ImportRow, RowError, parse_row
+from app.cases.models import (
+    Case,
+    CaseStatus,
+    Charge,
+    ChargeStatus,
+    ImportJob,
+    ImportMode,
+    ImportStatus,
+    Phone,
+    Taxpayer,
+)
 from app.cases.search_keys import taxpayer_search_key
 from app.extensions import db
-from app.sql import is_postgres
 
 IMPORTER_ROLES = IMPORTERS
 
@@ -31,11 +41,13 @@ class ImportForbidden(PermissionError):
     """The actor may not import cases."""
 
 
-def create_import(actor, filename: str, content: bytes, now: datetime) -> ImportJob:
+def create_import(actor, filename: str, content: bytes, now: datetime, as_of: datetime | None = None,
+                  mode: str = ImportMode.DELTA) -> ImportJob:
     """Store an uploaded file as a queued ImportJob (no job is started: see `jobs.queue_import`).
 
-    A supervisor's import is limited to their department; managers, admins and the CLI
-    (actor None) may import any department's rows."""
+    `as_of` is when the core system produced the file (None: the start of the import), `mode`
+    delta or full (see the module doc). A supervisor's import is limited to their department;
+    managers, admins and the CLI (actor None) may import any department's rows."""
     scope = None
     if actor is not None:
         if actor.role not in IMPORTER_ROLES:
@@ -45,7 +57,7 @@ def create_import(actor, filename: str, content: bytes, now: datetime) -> Import
     job = ImportJob(
         created_by_id=getattr(actor, "id", None), scope_department_id=scope,
         filename=(filename or "")[:255], content=content, status=ImportStatus.QUEUED,
-        total=0, imported=0, errors=[], created_at=now,
+        total=0, imported=0, errors=[], created_at=now, as_of=as_of, mode=str(ImportMode(mode)),
     )
     db.session.add(job)
     db.session.flush()
@@ -72,24 +84,55 @@ class ImportContext:
     scope_department_id: int | None
     today: date
     width: int
+    as_of: datetime  # when the core system produced the file (UTC)
+    extract_on: date  # its local date: payments dated on or after it are not in the file
+    mode: str = ImportMode.DELTA
+    charge_fields: tuple[str, ...] = ()  # the core system's charge columns the file has
     case_owner: dict[str, tuple[str, int]] = field(default_factory=dict)  # case_ref -> (taxpayer_ref, dept)
     case_of_taxpayer: dict[tuple[str, int], str] = field(default_factory=dict)  # (taxpayer_ref, dept) -> ref
-    charge_lines: dict[tuple[str, str, int], int] = field(default_factory=dict)  # identity -> line
+    charge_lines: dict[tuple, int] = field(default_factory=dict)  # identity -> line
     counts: Counter = field(default_factory=Counter)
+    # For the summary and mode full: the charges the file lists, the departments it names,
+    # the cases with a rejected row (their absent charges are not closed), cases counted.
+    seen_charges: set[int] = field(default_factory=set)
+    named_departments: set[int] = field(default_factory=set)
+    rejected_cases: set[str] = field(default_factory=set)
+    counted_cases: set[int] = field(default_factory=set)
+    actor: object = None
+    import_id: int | None = None
+    columns: tuple[str, ...] = ()  # the file's header
 
     @classmethod
-    def load(cls, scope_department_id: int | None, today: date, width: int) -> "ImportContext":
+    def load(cls, scope_department_id: int | None, today: date, width: int, as_of: datetime,
+             extract_on: date, mode: str = ImportMode.DELTA, columns=(), actor=None,
+             import_id: int | None = None) -> "ImportContext":
         departments = {code: id_ for code, id_ in db.session.execute(select(Department.code, Department.id))}
-        return cls(departments, scope_department_id, today, width)
+        fields = tuple(c for c in CHARGE_COLUMNS if c in columns and c not in ("period", "notice_no"))
+        return cls(departments, scope_department_id, today, width, as_of, extract_on, str(mode), fields,
+                   actor=actor, import_id=import_id, columns=tuple(columns))
+
+    def summary(self) -> dict:
+        """What the import changed, for the API, the CLI and the import screen."""
+        n = self.counts
+        return {
+            "charges": {"new": n["charges_created"], "changed": n["charges_updated"] - n["charges_closed"]
+                        + n["charges_closed_absent"], "closed": n["charges_closed"],
+                        "closed_absent": n["charges_closed_absent"],
+                        "settled_unknown": n["rows_settled_unknown"]},
+            "cases": {"opened": n["cases_created"], "reopened": n["cases_reopened"],
+                      "closed": n["cases_closed"]},
+            "payments_applied": {"count": n["payments_applied"], "amount": n["payments_applied_amount"]},
+        }
 
 
 # The chunk's rows are plain dicts of column values, not ORM objects: building, tracking and
 # flushing tens of thousands of ORM objects per import cost most of its time. A record with
 # "id" None is new; existing records that change are collected in `_Loaded.dirty` and written
-# with one executemany UPDATE per table; new ones with one INSERT per table (on PostgreSQL an
-# INSERT ... SELECT FROM unnest(arrays), one small statement whatever the chunk size).
+# with one executemany UPDATE per table; new ones with one INSERT per table (app.cases.bulk_write).
 _TAXPAYERS, _CASES = Taxpayer.__table__, Case.__table__
 _CHARGES, _PHONES = Charge.__table__, Phone.__table__
+_CHARGE_VALUES = ("amount_due", "due_date", "status", "assessed", "late_fee", "dunning_fee",
+                  "dunning_notice_on", "limitation_on")
 
 
 @dataclass
@@ -99,53 +142,58 @@ class _Loaded:
     taxpayers: dict[str, dict]  # taxpayer_ref -> record
     cases: dict[str, dict]  # case_ref -> record (with "taxpayer_ref")
     case_of_taxpayer: dict[tuple[str, int], dict]
-    charges: dict[str, dict[tuple[str, int], dict]]  # case_ref -> identity -> record
+    charges: dict[str, dict[tuple, dict]]  # case_ref -> identity -> record
     phones: dict[tuple[str, str], dict]  # (taxpayer_ref, e164) -> record
     dirty: dict[str, dict[int, dict]] = field(
-        default_factory=lambda: {"taxpayers": {}, "cases": {}, "charges": {}, "phones": {}})
+        default_factory=lambda: {"taxpayers": {}, "cases": {}, "charges": {}, "phones": {}, "hashes": {}})
 
 
-
-def _in(column, values):
-    """`column IN values`: on PostgreSQL `= ANY(array)`, one parameter instead of a thousand."""
-    values = list(values)
-    if is_postgres():
-        return column == any_(bindparam(None, values, type_=postgresql.ARRAY(column.type)))
-    return column.in_(values)
+def _identity(row_or_charge) -> tuple:
+    """A charge's identity within its case: (tax_type, fiscal_year, period, notice_no)."""
+    if isinstance(row_or_charge, dict):
+        r = row_or_charge
+        return (r["tax_type"], r["fiscal_year"], r["period"], r["notice_no"])
+    return (row_or_charge.tax_type, row_or_charge.fiscal_year, row_or_charge.period, row_or_charge.notice_no)
 
 
 def _load(rows: list[ImportRow]) -> _Loaded:
     t, c = _TAXPAYERS.c, _CASES.c
     taxpayers = {r.taxpayer_ref: r._asdict() for r in db.session.execute(
         select(t.id, t.taxpayer_ref, t.name, t.name_kana, t.address, t.search_key)
-        .where(_in(t.taxpayer_ref, {r.taxpayer_ref for r in rows})))}
-    case_columns = select(c.id, c.case_ref, c.taxpayer_id, c.department_id, c.created_at,
-                          _TAXPAYERS.c.taxpayer_ref).join_from(_CASES, _TAXPAYERS)
+        .where(in_(t.taxpayer_ref, {r.taxpayer_ref for r in rows})))}
+    case_columns = select(c.id, c.case_ref, c.taxpayer_id, c.department_id, c.created_at, c.extract_as_of,
+                          c.extract_on, _TAXPAYERS.c.taxpayer_ref).join_from(_CASES, _TAXPAYERS)
     found = {}
-    for where in (_in(c.case_ref, {r.case_ref for r in rows}),
-                  _in(c.taxpayer_id, [tp["id"] for tp in taxpayers.values()])):
+    for where in (in_(c.case_ref, {r.case_ref for r in rows}),
+                  in_(c.taxpayer_id, [tp["id"] for tp in taxpayers.values()])):
         found.update((case.id, case._asdict()) for case in db.session.execute(case_columns.where(where)))
     cases = {case["case_ref"]: case for case in found.values()}
     case_of_taxpayer = {(case["taxpayer_ref"], case["department_id"]): case for case in found.values()
                         if case["taxpayer_ref"] in taxpayers}
-    charges: dict[str, dict[tuple[str, int], dict]] = {case["case_ref"]: {} for case in found.values()}
+    charges: dict[str, dict[tuple, dict]] = {case["case_ref"]: {} for case in found.values()}
     ch = _CHARGES.c
     for charge in db.session.execute(
-            select(ch.id, ch.case_id, ch.tax_type, ch.fiscal_year, ch.amount_due, ch.due_date)
-            .where(_in(ch.case_id, list(found)))):
-        charges[found[charge.case_id]["case_ref"]][(charge.tax_type, charge.fiscal_year)] = {
-            "id": charge.id, "amount_due": charge.amount_due, "due_date": charge.due_date}
+            select(ch.id, ch.case_id, ch.tax_type, ch.fiscal_year, ch.period, ch.notice_no, ch.row_hash,
+                   *(ch[name] for name in _CHARGE_VALUES))
+            .where(in_(ch.case_id, list(found)))):
+        record = charge._asdict()
+        charges[found[charge.case_id]["case_ref"]][_identity(record)] = record
     ref_of_taxpayer = {tp["id"]: ref for ref, tp in taxpayers.items()}
     p = _PHONES.c
     stored_phones = db.session.execute(
         select(p.id, p.taxpayer_id, p.e164, p.kind, p.position, p.consent, p.consent_on)
-        .where(_in(p.taxpayer_id, list(ref_of_taxpayer))))
+        .where(in_(p.taxpayer_id, list(ref_of_taxpayer))))
     phones = {(ref_of_taxpayer[phone.taxpayer_id], phone.e164): phone._asdict() for phone in stored_phones}
     return _Loaded(taxpayers, cases, case_of_taxpayer, charges, phones)
 
 
 def import_chunk(ctx: ImportContext, raw_rows: list, now: datetime) -> tuple[int, list[RowError]]:
-    """Check and upsert a chunk of (line, raw row) pairs; return (rows that went in, errors)."""
+    """Check and upsert a chunk of (line, raw row) pairs; return (rows that went in, errors).
+
+    Then the chunk's cases get their balance, priority and status (app.cases.case_totals)."""
+    from app.cases import case_totals, unchanged_rows
+
+    raw_rows, hashes, skipped, skipped_moved = unchanged_rows.skip(ctx, raw_rows)
     errors: list[RowError] = []
     rows: list[tuple[ImportRow, int]] = []
     for line, raw in raw_rows:
@@ -159,24 +207,56 @@ def import_chunk(ctx: ImportContext, raw_rows: list, now: datetime) -> tuple[int
                                        f"department {row.department!r} is outside your department")]
             else:
                 rows.append((row, dept_id))
+        if row_errors:
+            ctx.rejected_cases.add((raw or {}).get("case_ref") or "")
         errors.extend(row_errors)
     if not rows:
-        return 0, errors
+        case_totals.move_extract(ctx, sorted(skipped_moved))
+        case_totals.settle(ctx, [], ctx.actor, now, sorted(skipped_moved))
+        return skipped, errors
 
     loaded = _load([row for row, _ in rows])
-    touched: set[str] = set()
-    imported = 0
+    known_cases = set(loaded.cases)
+    touched: set[str] = set()  # cases whose charges changed
+    moved: set[str] = set()  # cases whose extract date changed
+    named: set[str] = set()
+    listed: list[dict] = []  # the charge records the rows name
+    imported = skipped
     for row, dept_id in rows:
         problem = _conflict(ctx, loaded, row, dept_id)
         if problem is not None:
+            ctx.rejected_cases.add(row.case_ref)
             errors.append(problem)
             continue
-        _upsert_row(ctx, loaded, row, dept_id, now, touched)
         imported += 1
+        ctx.named_departments.add(dept_id)
+        if row.amount_due == 0 and _identity(row) not in loaded.charges.get(row.case_ref, {}):
+            ctx.counts["rows_settled_unknown"] += 1  # nothing owed on a charge the app never had
+            ctx.charge_lines[(row.case_ref, *_identity(row))] = row.line
+            continue
+        charge = _upsert_row(ctx, loaded, row, dept_id, now, touched, moved)
+        if charge.get("row_hash") != hashes.get(row.line):  # not a change of the charge: not counted
+            charge["row_hash"] = hashes.get(row.line)
+            if charge["id"] is not None:
+                loaded.dirty["hashes"][charge["id"]] = {"row_hash": charge["row_hash"]}
+        listed.append(charge)
+        named.add(row.case_ref)
     # Totals before the writes, so a new case is inserted complete (no UPDATE after INSERT).
-    for case_ref in touched:
-        _recompute(ctx, loaded, loaded.cases[case_ref], list(loaded.charges[case_ref].values()), now)
+    for case_ref in touched | moved:
+        case_totals.prepare(ctx, loaded.cases[case_ref], loaded.dirty["cases"],
+                            list(loaded.charges[case_ref].values()), now, case_ref in touched)
+    created = set(loaded.cases) - known_cases
     _write(loaded)
+    if ctx.mode == ImportMode.FULL:
+        ctx.seen_charges.update(charge["id"] for charge in listed)
+    ctx.counted_cases.update(loaded.cases[ref]["id"] for ref in named if ref not in created)
+    # A case created by this chunk is complete already: no payment can name it yet, and it has
+    # an open charge with money owing (zero rows of unknown charges are skipped).
+    moved_ids = sorted({*(loaded.cases[ref]["id"] for ref in moved - touched), *skipped_moved}
+                       - {loaded.cases[ref]["id"] for ref in touched})
+    case_totals.move_extract(ctx, moved_ids)
+    case_totals.settle(ctx, [loaded.cases[ref]["id"] for ref in touched - created], ctx.actor, now,
+                       moved_ids)
     return imported, errors
 
 
@@ -197,11 +277,12 @@ def _conflict(ctx: ImportContext, loaded: _Loaded, row: ImportRow, dept_id: int)
     if other_ref is not None and other_ref != row.case_ref:
         return RowError(row.line, "case_ref",
                         f"the taxpayer already has case {other_ref} in this department")
-    identity = (row.case_ref, row.tax_type, row.fiscal_year)
+    identity = (row.case_ref, *_identity(row))
     first = ctx.charge_lines.get(identity)
     if first is not None:
         return RowError(row.line, "tax_type",
-                        f"the same tax type and fiscal year of this case is on line {first}")
+                        f"the same charge (tax type, fiscal year, period, notice number) of this case "
+                        f"is on line {first}")
     return None
 
 
@@ -219,14 +300,15 @@ def _set(record: dict, counts: Counter, counter: str, dirty: dict[int, dict], **
     return changed
 
 
-def _upsert_row(ctx, loaded: _Loaded, row: ImportRow, dept_id: int, now: datetime, touched) -> None:
+def _upsert_row(ctx, loaded: _Loaded, row: ImportRow, dept_id: int, now: datetime, touched, moved) -> dict:
+    """Create or update the row's taxpayer, phones, case and charge; returns the charge record."""
     ctx.case_owner[row.case_ref] = (row.taxpayer_ref, dept_id)
     ctx.case_of_taxpayer[(row.taxpayer_ref, dept_id)] = row.case_ref
-    ctx.charge_lines[(row.case_ref, row.tax_type, row.fiscal_year)] = row.line
-    people = {"name": row.name, "name_kana": row.name_kana, "address": row.address,
-              "search_key": taxpayer_search_key(row.name, row.name_kana)}
-
+    ctx.charge_lines[(row.case_ref, *_identity(row))] = row.line
+    people = {"name": row.name, "name_kana": row.name_kana, "address": row.address}
     taxpayer = loaded.taxpayers.get(row.taxpayer_ref)
+    if taxpayer is None or (taxpayer["name"], taxpayer["name_kana"]) != (row.name, row.name_kana):
+        people["search_key"] = taxpayer_search_key(row.name, row.name_kana)  # only when they change
     if taxpayer is None:
         loaded.taxpayers[row.taxpayer_ref] = {"id": None, "taxpayer_ref": row.taxpayer_ref,
                                               "created_at": now, **people}
@@ -253,52 +335,49 @@ def _upsert_row(ctx, loaded: _Loaded, row: ImportRow, dept_id: int, now: datetim
         case = {"id": None, "case_ref": row.case_ref, "taxpayer_ref": row.taxpayer_ref,
                 "department_id": dept_id, "status": str(CaseStatus.OPEN), "balance": 0,
                 "oldest_due_date": None, "priority": 0, "promise_broken": False,
-                "next_action_at": None, "created_at": now, "updated_at": now}
+                "next_action_at": None, "created_at": now, "updated_at": now,
+                "extract_as_of": ctx.as_of, "extract_on": ctx.extract_on}
         loaded.cases[row.case_ref] = case
         loaded.case_of_taxpayer[(row.taxpayer_ref, dept_id)] = case
         ctx.counts["cases_created"] += 1
+    elif case["extract_on"] != ctx.extract_on:
+        # An extract of another day: the payments it holds no longer count on top. (Another
+        # extract of the same day changes nothing the balance rule reads: the case keeps the
+        # first extract time of that day, and a same-day re-import writes nothing.)
+        moved.add(row.case_ref)
+    values = {"amount_due": row.amount_due, "due_date": row.due_date,
+              "status": str(ChargeStatus.OPEN if row.amount_due > 0 else ChargeStatus.CLOSED),
+              **{name: getattr(row, name) for name in ctx.charge_fields}}
     charges = loaded.charges.setdefault(row.case_ref, {})
-    charge = charges.get((row.tax_type, row.fiscal_year))
+    identity = _identity(row)
+    charge = charges.get(identity)
     if charge is None:
-        charges[(row.tax_type, row.fiscal_year)] = {
-            "id": None, "tax_type": row.tax_type, "fiscal_year": row.fiscal_year,
-            "amount_due": row.amount_due, "due_date": row.due_date}
+        charges[identity] = {"id": None, "tax_type": row.tax_type, "fiscal_year": row.fiscal_year,
+                                   "period": row.period, "notice_no": row.notice_no, **values}
         ctx.counts["charges_created"] += 1
         touched.add(row.case_ref)
-    elif _set(charge, ctx.counts, "charges_updated", loaded.dirty["charges"],
-              amount_due=row.amount_due, due_date=row.due_date):
+        return charges[identity]
+    was_open = charge["status"] == ChargeStatus.OPEN
+    if _set(charge, ctx.counts, "charges_updated", loaded.dirty["charges"], **values):
         touched.add(row.case_ref)
-
-
-def _recompute(ctx: ImportContext, loaded: _Loaded, case: dict, charges: list[dict], now: datetime) -> None:
-    """Balance, oldest due date and priority from all the case's charges (payments come later)."""
-    balance = sum(c["amount_due"] for c in charges)
-    oldest = min((c["due_date"] for c in charges), default=None)
-    totals = {"balance": balance, "oldest_due_date": oldest,
-              "priority": priority_score(balance, oldest, ctx.today)}
-    if case["id"] is None:
-        case.update(totals)
-        return
-    if case["created_at"] != now:  # an existing case whose charges changed
-        totals["updated_at"] = now
-        ctx.counts["cases_updated"] += 1
-    case.update(totals)
-    loaded.dirty["cases"][case["id"]] = totals
+        if was_open and charge["status"] == ChargeStatus.CLOSED:
+            ctx.counts["charges_closed"] += 1
+    return charge
 
 
 def _write(loaded: _Loaded) -> None:
     """Insert the chunk's new rows and update its changed ones: a few statements per table."""
     new_taxpayers = [tp for tp in loaded.taxpayers.values() if tp["id"] is None]
-    for id_, ref in _insert(_TAXPAYERS, new_taxpayers, _TAXPAYERS.c.taxpayer_ref):
+    for id_, ref in insert_rows(_TAXPAYERS, new_taxpayers, _TAXPAYERS.c.taxpayer_ref):
         loaded.taxpayers[ref]["id"] = id_
-    _update(_TAXPAYERS, loaded.dirty["taxpayers"], ("name", "name_kana", "address", "search_key"))
+    update_rows(_TAXPAYERS, loaded.dirty["taxpayers"], ("name", "name_kana", "address", "search_key"))
 
     new_cases = [case for case in loaded.cases.values() if case["id"] is None]
     for case in new_cases:
         case["taxpayer_id"] = loaded.taxpayers[case["taxpayer_ref"]]["id"]
-    for id_, ref in _insert(_CASES, new_cases, _CASES.c.case_ref):
+    for id_, ref in insert_rows(_CASES, new_cases, _CASES.c.case_ref):
         loaded.cases[ref]["id"] = id_
-    _update(_CASES, loaded.dirty["cases"], None)
+    update_rows(_CASES, loaded.dirty["cases"], None)
 
     new_charges = []
     for case_ref, charges in loaded.charges.items():
@@ -306,62 +385,14 @@ def _write(loaded: _Loaded) -> None:
             if charge["id"] is None:
                 charge["case_id"] = loaded.cases[case_ref]["id"]
                 new_charges.append(charge)
-    _insert(_CHARGES, new_charges)
-    _update(_CHARGES, loaded.dirty["charges"], ("amount_due", "due_date"))
+    insert_rows(_CHARGES, new_charges, with_ids=True)  # mode full lists the charges a file names
+    update_rows(_CHARGES, loaded.dirty["charges"], _CHARGE_VALUES)
+    update_rows(_CHARGES, loaded.dirty["hashes"], ("row_hash",))
 
     new_phones = [phone for phone in loaded.phones.values() if phone["id"] is None]
     for phone in new_phones:
         phone["taxpayer_id"] = loaded.taxpayers[phone["taxpayer_ref"]]["id"]
-    _insert(_PHONES, new_phones)
-    _update(_PHONES, loaded.dirty["phones"], ("kind", "position", "consent", "consent_on"))
+    insert_rows(_PHONES, new_phones)
+    update_rows(_PHONES, loaded.dirty["phones"], ("kind", "position", "consent", "consent_on"))
 
 
-def _insert_columns(table: Table, record: dict) -> tuple[list, dict]:
-    """The columns an INSERT of `record` names, and the Python-side defaults of those it lacks."""
-    columns, defaults = [], {}
-    for column in table.columns:
-        if column.primary_key:
-            continue
-        if column.name in record:
-            columns.append(column)
-        elif column.default is not None and column.default.is_scalar:
-            columns.append(column)
-            defaults[column.name] = column.default.arg
-        elif column.default is None and column.server_default is None:
-            columns.append(column)
-            defaults[column.name] = None
-    return columns, defaults
-
-
-def _insert(table: Table, records: list[dict], key=None) -> list[tuple]:
-    """Insert `records`; with `key`, return (id, key) of each new row."""
-    if not records:
-        return []
-    columns, defaults = _insert_columns(table, records[0])
-    returning = [table.c.id, key] if key is not None else []
-    if is_postgres():
-        casts = ", ".join(f"CAST(:{c.name} AS {c.type.compile(dialect=db.session.get_bind().dialect)}[])"
-                          for c in columns)
-        stmt = text(f"INSERT INTO {table.name} ({', '.join(c.name for c in columns)}) "
-                    f"SELECT * FROM unnest({casts})"
-                    + (f" RETURNING {', '.join(c.name for c in returning)}" if returning else ""))
-        stmt = stmt.bindparams(*[bindparam(c.name, type_=postgresql.ARRAY(c.type)) for c in columns])
-        params = {c.name: [r[c.name] if c.name in r else defaults[c.name] for r in records] for c in columns}
-        result = db.session.execute(stmt, params)
-    else:
-        params = [{c.name: r[c.name] if c.name in r else defaults[c.name] for c in columns} for r in records]
-        stmt = insert(table)
-        result = db.session.execute(stmt.returning(*returning) if returning else stmt, params)
-    return [tuple(row) for row in result] if returning else []
-
-
-def _update(table: Table, records: dict[int, dict], columns) -> None:
-    """UPDATE the changed rows by id (executemany), grouped by the set of columns written."""
-    groups: dict[tuple, list[dict]] = {}
-    for id_, record in records.items():
-        names = tuple(columns if columns is not None else record)
-        groups.setdefault(names, []).append({"row_id": id_, **{n: record[n] for n in names}})
-    for names, params in groups.items():
-        stmt = update(table).where(table.c.id == bindparam("row_id"))
-        db.session.execute(stmt.values({n: bindparam(f"new_{n}") for n in names}),
-                           [{"row_id": p["row_id"], **{f"new_{n}": p[n] for n in names}} for p in params])

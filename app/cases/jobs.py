@@ -2,7 +2,8 @@
 
 Committing per chunk keeps the progress visible (`total`, `imported`) and the done chunks
 safe if the worker dies; re-running is harmless because every row is an upsert. A job that
-is already done or failed does nothing.
+is already done or failed does nothing. After the last chunk: mode full closes the absent
+charges, and the summary (`ImportJob.summary`) is stored.
 """
 
 import logging
@@ -11,16 +12,18 @@ from datetime import datetime, timedelta
 from itertools import islice
 
 from sqlalchemy import select
+from sqlalchemy import text as sa_text
 from sqlalchemy import update as sa_update
 
 from app import clock
 from app.audit.services import record
 from app.auth.models import User
-from app.cases import importing
+from app.cases import case_totals, importing
 from app.cases.csv_rows import CsvFile, FileError
-from app.cases.models import ImportJob, ImportStatus
+from app.cases.models import ImportJob, ImportMode, ImportStatus
 from app.extensions import db
 from app.queue import enqueue_after_commit, enqueue_now, job_is_alive
+from app.sql import is_postgres
 
 log = logging.getLogger(__name__)
 
@@ -46,10 +49,12 @@ def run_import(import_id: int, on_progress: Progress | None = None) -> None:
         _finish(job, actor, now, ImportStatus.FAILED, message=str(exc))
         return
     job.total = csv_file.total
+    as_of = job.as_of = (job.as_of or now).replace(microsecond=0)
     db.session.commit()
 
     ctx = importing.ImportContext.load(
-        job.scope_department_id, now.astimezone(clock.local_zone()).date(), len(csv_file.columns))
+        job.scope_department_id, now.astimezone(clock.local_zone()).date(), len(csv_file.columns),
+        as_of, as_of.astimezone(clock.local_zone()).date(), job.mode, csv_file.columns, actor, import_id)
     errors: list[dict] = []
     processed = imported = 0
     total = csv_file.total
@@ -70,6 +75,10 @@ def run_import(import_id: int, on_progress: Progress | None = None) -> None:
             processed += len(chunk)
             if on_progress is not None:
                 on_progress(processed, total)
+        case_totals.close_absent(ctx, actor, now)
+        case_totals.count_applied(ctx, now)
+        db.session.commit()
+        _analyze_after_bulk(ctx.counts)
     except Exception:
         db.session.rollback()
         log.exception("import %s failed", import_id)
@@ -80,15 +89,30 @@ def run_import(import_id: int, on_progress: Progress | None = None) -> None:
     message = None
     if len(errors) >= MAX_ERRORS:
         message = f"only the first {MAX_ERRORS} errors are listed"
-    _finish(job, actor, now, ImportStatus.DONE, counts=ctx.counts, message=message)
+    _finish(job, actor, now, ImportStatus.DONE, counts=ctx.counts, message=message, summary=ctx.summary())
 
 
-def _finish(job: ImportJob, actor, now, status: ImportStatus, counts=None, message=None) -> None:
+ANALYZE_AFTER = 10_000  # rows created by one import
+
+
+def _analyze_after_bulk(counts) -> None:
+    """PostgreSQL: fresh planner statistics after a large load (autovacuum may lag behind a busy
+    machine, and the next import's look-ups by id lists are planned from them)."""
+    created = sum(v for k, v in counts.items() if k.endswith("_created"))
+    if created >= ANALYZE_AFTER and is_postgres():
+        db.session.execute(sa_text("ANALYZE taxpayers, cases, charges, phones"))
+        db.session.commit()
+
+
+def _finish(job: ImportJob, actor, now, status: ImportStatus, counts=None, message=None,
+            summary=None) -> None:
     job.status = status
     job.message = message
+    job.summary = summary
     job.finished_at = clock.utcnow()
     record(actor, "cases.import", "import_job", job.id, now, status=str(status), total=job.total,
-           imported=job.imported, errors=len(job.errors or []), **dict(counts or {}))
+           imported=job.imported, errors=len(job.errors or []), mode=job.mode,
+           as_of=job.as_of.isoformat() if job.as_of else None, **dict(counts or {}))
     db.session.commit()
 
 
@@ -118,8 +142,9 @@ def sweep_lost_imports(now: datetime) -> int:
     return requeued
 
 
-def queue_import(actor, filename: str, content: bytes, now: datetime) -> ImportJob:
+def queue_import(actor, filename: str, content: bytes, now: datetime, as_of: datetime | None = None,
+                 mode: str = ImportMode.DELTA) -> ImportJob:
     """Create the ImportJob and have `run_import` run once the caller commits."""
-    job = importing.create_import(actor, filename, content, now)
+    job = importing.create_import(actor, filename, content, now, as_of, mode)
     enqueue_after_commit(run_import, job.id, queue=IMPORT_QUEUE, job_id=f"import-{job.id}")
     return job

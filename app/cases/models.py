@@ -34,6 +34,16 @@ class PhoneKind(StrEnum):
     OTHER = "other"
 
 
+class ChargeStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"  # amount_due reached 0, or a full snapshot no longer listed it
+
+
+class ImportMode(StrEnum):
+    DELTA = "delta"  # the file lists what changed; charges absent from it stay as they are
+    FULL = "full"  # a complete snapshot of the departments it names: absent open charges close
+
+
 class ImportStatus(StrEnum):
     QUEUED = "queued"
     RUNNING = "running"
@@ -123,6 +133,11 @@ class Case(db.Model):
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # When payments brought the balance to zero (the case closed then): the reports count these.
     paid_in_full_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the core system produced the extract that last set this case's charges (the
+    # import's as_of), and its local date: payments dated on or after that date are not in the
+    # extract yet (app.payments.balance). None: no extract time known, every payment counts.
+    extract_as_of: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    extract_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -130,22 +145,38 @@ class Case(db.Model):
     department: Mapped[Department] = relationship()
     claimed_by: Mapped[User | None] = relationship()
     charges: Mapped[list["Charge"]] = relationship(
-        back_populates="case", order_by="(Charge.fiscal_year, Charge.tax_type)"
+        back_populates="case",
+        order_by="(Charge.fiscal_year, Charge.tax_type, Charge.period, Charge.notice_no)",
     )
 
 
 class Charge(db.Model):
-    """One tax type and fiscal year owed on a case; (case, tax_type, fiscal_year) is its identity."""
+    """One charge (a notice of one tax type, fiscal year and period) owed on a case.
+
+    Identity: (case, tax_type, fiscal_year, period, notice_no); period (期別) and notice_no
+    (通知書番号) are "" when the core system does not send them. `amount_due` is the unpaid
+    principal (本税) as of the case's extract; the other amounts are the core system's too."""
 
     __tablename__ = "charges"
-    __table_args__ = (UniqueConstraint("case_id", "tax_type", "fiscal_year"),)
+    __table_args__ = (UniqueConstraint("case_id", "tax_type", "fiscal_year", "period", "notice_no"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
     tax_type: Mapped[str] = mapped_column(String(64))
     fiscal_year: Mapped[int]
+    period: Mapped[str] = mapped_column(String(16), default="", server_default="")
+    notice_no: Mapped[str] = mapped_column(String(32), default="", server_default="")
     amount_due: Mapped[int] = mapped_column(BigInteger)
     due_date: Mapped[date] = mapped_column(Date)
+    assessed: Mapped[int | None] = mapped_column(BigInteger)  # 調定額
+    late_fee: Mapped[int | None] = mapped_column(BigInteger)  # 延滞金 as of the extract
+    dunning_fee: Mapped[int | None] = mapped_column(BigInteger)  # 督促手数料
+    dunning_notice_on: Mapped[date | None] = mapped_column(Date)  # 督促状発付日
+    limitation_on: Mapped[date | None] = mapped_column(Date)  # 時効完成予定日
+    status: Mapped[str] = mapped_column(String(8), default=ChargeStatus.OPEN, server_default="open")
+    # The hash of the CSV row that last wrote this charge: the same row again is skipped
+    # (app.cases.unchanged_rows).
+    row_hash: Mapped[bytes | None] = mapped_column(LargeBinary, index=True)
 
     case: Mapped[Case] = relationship(back_populates="charges")
 
@@ -165,6 +196,11 @@ class ImportJob(db.Model):
     total: Mapped[int] = mapped_column(default=0)
     imported: Mapped[int] = mapped_column(default=0)
     errors: Mapped[list] = mapped_column(JSON, default=list)
+    # When the core system produced the file (None: the start of the import), delta or full,
+    # and what the import changed (charges/cases new, changed, closed...; see cases.importing).
+    as_of: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    mode: Mapped[str] = mapped_column(String(8), default=ImportMode.DELTA, server_default="delta")
+    summary: Mapped[dict | None] = mapped_column(JSON)
     message: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -16,5 +16,6 @@ def init_app(app) -> None:
     signals.call_logged.connect(guards.keep_resting)
     signals.payment_recorded.connect(guards.judge_after_payment)
     signals.case_settled.connect(guards.cancel_when_settled)
+    signals.cases_settled.connect(guards.cancel_when_cases_settled)
     signals.case_timeline.connect(timeline.promise_entries)
     signals.case_timeline.connect(timeline.payment_entries)

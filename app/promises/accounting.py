@@ -33,7 +33,7 @@ from sqlalchemy import func, select
 
 from app import clock
 from app.extensions import db
-from app.payments.models import Payment
+from app.payments.models import Payment, signed_amount
 from app.promises.models import Promise, PromiseStatus
 
 # Payments of one case, summed per day: [(paid_on, amount), ...] in date order.
@@ -78,7 +78,7 @@ def day_totals(case_ids, since: date) -> dict[int, DayTotals]:
     if not ids:
         return out
     rows = db.session.execute(
-        select(Payment.case_id, Payment.paid_on, func.sum(Payment.amount))
+        select(Payment.case_id, Payment.paid_on, func.sum(signed_amount()))
         .where(Payment.case_id.in_(ids), Payment.paid_on >= since)
         .group_by(Payment.case_id, Payment.paid_on)
         .order_by(Payment.case_id, Payment.paid_on)

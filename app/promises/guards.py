@@ -14,7 +14,7 @@ from app.escalation import keys
 from app.escalation.models import EscalationRule, Trigger
 from app.extensions import db
 from app.promises import accounting
-from app.promises.models import PromiseInstalment, PromiseStatus
+from app.promises.models import Promise, PromiseInstalment, PromiseStatus
 from app.promises.services import pending_promise
 from app.sms.models import SuppressReason
 
@@ -68,3 +68,17 @@ def cancel_when_settled(case, now: datetime, actor=None, **_) -> None:
     promise = pending_promise(case.id, lock=True)
     if promise is not None:
         cancel(promise, actor, now)
+
+
+def cancel_when_cases_settled(sender, case_ids, now: datetime, actor=None, **_) -> None:
+    """signals.cases_settled: `cancel_when_settled` for the cases an import closed, set-based."""
+    from app.promises.services import cancel
+
+    ids = sorted(set(case_ids))
+    for start in range(0, len(ids), 1000):
+        pending = db.session.scalars(
+            db.select(Promise).where(Promise.case_id.in_(ids[start:start + 1000]),
+                                     Promise.status == PromiseStatus.PENDING)
+            .order_by(Promise.id).with_for_update()).all()
+        for promise in pending:
+            cancel(promise, actor, now)

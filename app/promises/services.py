@@ -15,6 +15,7 @@ from sqlalchemy import select
 from app.audit.services import record
 from app.auth.permissions import ABOVE_BALANCE
 from app.cases.models import Case, CaseStatus
+from app.date_limits import in_range
 from app.extensions import db
 from app.promises import accounting
 from app.promises.models import Promise, PromiseInstalment, PromiseStatus
@@ -81,7 +82,9 @@ def _check(case: Case, instalments, actor, now: datetime, allow_above_balance: b
         if not isinstance(due_date, date) or isinstance(due_date, datetime):
             fields[f"instalments.{i}.due_date"] = _l("The date must be a date YYYY-MM-DD.")
             continue
-        if due_date < today:
+        if not in_range(due_date):
+            fields[f"instalments.{i}.due_date"] = _l("The date must lie between 1900-01-01 and 2199-12-31.")
+        elif due_date < today:
             fields[f"instalments.{i}.due_date"] = _l("The date is in the past.")
         elif due_date > horizon:
             fields[f"instalments.{i}.due_date"] = _l(

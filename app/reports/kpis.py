@@ -18,7 +18,7 @@ from app.cases.models import Case
 from app.clock import local_zone
 from app.escalation.models import EscalationRule, Trigger
 from app.extensions import db
-from app.payments.models import Payment
+from app.payments.models import Payment, PaymentKind, signed_amount
 from app.promises.models import Promise, PromiseStatus
 from app.reports.periods import Period, as_date, local_day, rate, roomy_work_mem
 from app.reports.reminders import reminder_effect
@@ -185,7 +185,9 @@ def _promises(period: Period, department_id, operator_id) -> dict:
 
 def _payments(period: Period, department_id: int | None) -> tuple[dict, dict]:
     """Payments by the day they were paid (paid_on), and cases paid in full in the period."""
-    stmt = select(Payment.paid_on, func.count().label("n"), func.sum(Payment.amount).label("amount"))
+    # A reversal (a returned debit) takes its amount back out of the day it is dated.
+    stmt = select(Payment.paid_on, func.count().filter(Payment.kind != PaymentKind.REVERSAL).label("n"),
+                  func.sum(signed_amount()).label("amount"))
     stmt = stmt.where(period.contains_day(Payment.paid_on)).group_by(Payment.paid_on)
     full = select(func.count()).select_from(Case).where(period.contains(Case.paid_in_full_at))
     if department_id is not None:

@@ -13,6 +13,7 @@ def init_app(app) -> None:
         module.init_app(app)
     signals.sms_send_check.connect(receipts.number_opted_out)
     signals.case_settled.connect(outbox.suppress_for_settled_case)
+    signals.cases_settled.connect(outbox.suppress_for_settled_cases)
     signals.case_timeline.connect(timeline.sms_entries)
     signals.case_timeline.connect(timeline.reply_entries)
     app.jinja_env.globals.update(sms_status_labels=timeline.STATUS_LABELS,

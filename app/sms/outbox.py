@@ -41,6 +41,14 @@ def suppress_for_settled_case(case: Case, now: datetime, actor=None, reason: str
     suppress_waiting(SmsMessage.case_id == case.id, SuppressReason(reason), actor, now)
 
 
+def suppress_for_settled_cases(sender, case_ids, now: datetime, actor=None, reason: str = "paid",
+                               **_) -> None:
+    """signals.cases_settled: `suppress_for_settled_case` for the cases an import closed."""
+    ids = sorted(set(case_ids))
+    for start in range(0, len(ids), 1000):
+        suppress_waiting(SmsMessage.case_id.in_(ids[start:start + 1000]), SuppressReason(reason), actor, now)
+
+
 def message_by_key(key: str) -> SmsMessage | None:
     return db.session.scalar(select(SmsMessage).where(SmsMessage.idempotency_key == key))
 

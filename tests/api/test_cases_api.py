@@ -48,8 +48,10 @@ def test_case_body(client, world):
     assert [p["e164"] for p in body["phones"]] == ["+819012345678", "+81485550199"]
     assert body["phones"][1] == {"id": case.taxpayer.phones[1].id, "e164": "+81485550199", "kind": "fixed",
                                  "consent": False, "opted_out": False, "usable": True}
-    assert body["charges"] == [{"tax_type": "住民税", "fiscal_year": 2025, "amount_due": 80000,
-                                "due_date": "2025-05-31"}]
+    assert body["charges"] == [{"tax_type": "住民税", "fiscal_year": 2025, "period": "", "notice_no": "",
+                                "amount_due": 80000, "due_date": "2025-05-31", "assessed": None,
+                                "late_fee": None, "dunning_fee": None, "dunning_notice_on": None,
+                                "limitation_on": None, "status": "open"}]
     assert body["calls"] == [] and body["sms"] == [] and body["promises"] == [] and body["payments"] == []
 
 

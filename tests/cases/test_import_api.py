@@ -45,6 +45,11 @@ def test_api_upload_runs_as_a_job_and_reports_errors(client, runner, monkeypatch
     work(monkeypatch)
 
     status = client.get(f"/api/v1/imports/{import_id}", headers=headers).get_json()
+    assert status.pop("mode") == "delta" and status.pop("as_of")  # the start of the import
+    assert status.pop("summary") == {
+        "charges": {"new": 1, "changed": 0, "closed": 0, "closed_absent": 0, "settled_unknown": 0},
+        "cases": {"opened": 1, "reopened": 0, "closed": 0},
+        "payments_applied": {"count": 0, "amount": 0}}
     assert status == {
         "id": import_id, "status": "done", "filename": "cases.csv", "total": 2, "imported": 1,
         "message": None,

@@ -92,7 +92,7 @@ def test_bad_rows_are_reported_and_good_rows_go_in(app):
         row(case_ref="C1", taxpayer_ref="T1"),                          # line 2: good
         row(case_ref="C2", taxpayer_ref="T2", department="NOPE"),       # 3
         row(case_ref="C3", taxpayer_ref="T3", amount_due="12.5"),       # 4
-        row(case_ref="C4", taxpayer_ref="T4", amount_due="0"),          # 5
+        row(case_ref="C4", taxpayer_ref="T4", amount_due="-100"),       # 5: negative
         row(case_ref="C5", taxpayer_ref="T5", due_date="2025/05/31"),   # 6
         row(case_ref="C6", taxpayer_ref="T6", name=""),                 # 7
         row(case_ref="C7", taxpayer_ref="T7", phone="12"),              # 8
@@ -113,6 +113,7 @@ def test_bad_rows_are_reported_and_good_rows_go_in(app):
     by_line = {e["line"]: e["message"] for e in job.errors}
     assert "unknown department" in by_line[3]
     assert "missing name" in by_line[7]
+    assert "must not be negative" in by_line[5]
     assert "another department" in by_line[9]
     assert "another taxpayer" in by_line[10]
     assert "line 2" in by_line[13]

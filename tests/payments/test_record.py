@@ -102,10 +102,11 @@ def test_paid_in_full_closes_the_case_releases_the_claim_and_suppresses_waiting_
     assert audits("case.paid_in_full") == 1 and audits("sms.suppress") == 2
 
 
-def test_an_overpayment_is_kept_as_a_credit(dept):
+def test_an_overpayment_closes_the_case_at_zero_never_below(dept):
     case = f.case(dept, balance=1000)
     record("R1", case, 1500)
-    assert case.balance == -500 and case.status == "closed"
+    # 1,000 - 1,500 = -500, and the balance rule never goes below 0 (the revenue system refunds)
+    assert case.balance == 0 and case.status == "closed"
 
 
 def test_paid_in_full_keeps_the_promise_it_reached_and_cancels_one_it_did_not(dept):
