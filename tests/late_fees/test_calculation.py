@@ -175,3 +175,15 @@ def test_a_missing_year_matters_only_where_a_fee_accrues():
     assert fee(1999, date(2026, 11, 30), date(2027, 3, 1)).amount == 0  # no base: no rate needed
     with pytest.raises(MissingRate):
         fee(2000, date(1999, 11, 30), date(2000, 3, 1))  # 1999 is not in the table
+
+
+def test_the_readme_example():
+    # README, "延滞金": 301,500 due 2025-04-30, 100,000 paid 2025-06-10, the rest paid 2025-07-31.
+    # 5/1-5/31 (31 days, 2.4 %) on 301,000: 301,000 x 2.4 % = 7,224; x 31 / 365 = 613.55 -> 613
+    # 6/1-6/10 (10 days, 8.7 %) on 301,000: 26,187 x 10 / 365 = 717.45 -> 717
+    # 6/11-7/31 (51 days, 8.7 %) on 201,000 (201,500 left): 17,487 x 51 / 365 = 2,443.39 -> 2,443
+    # 613 + 717 + 2,443 = 3,773 -> 3,700
+    result = fee(301_500, date(2025, 4, 30), date(2025, 7, 31), [(date(2025, 6, 10), 100_000)])
+    assert [(s.days, s.base, s.amount) for s in result.segments] == [
+        (31, 301000, 613), (10, 301000, 717), (51, 201000, 2443)]
+    assert (result.computed, result.amount) == (3773, 3700)
