@@ -1,7 +1,7 @@
 """GET /api/v1/cases/<id>/amount-due?on=YYYY-MM-DD: what the case owes if paid in full that day.
 
 `{"on", "principal", "late_fee", "dunning_fee", "total", "charges": [{"tax_type", "fiscal_year",
-"period", "principal", "late_fee", "dunning_fee", "days_low", "days_high"}]}`; `on` defaults to
+"period", "principal", "late_fee", "dunning_fee", "days_low", "days_high"}]}`; `on` left out means
 today (local). The same readers and department scoping as GET /api/v1/cases/<id> (another
 department's case: 404). A bad `on` (not YYYY-MM-DD, outside 1900-2199): 400; a year the days
 fall in with no 延滞金 rate (the published table + LATE_FEE_RATES): 422. See app.late_fees.
@@ -26,7 +26,7 @@ def case_amount_due(case_id: int):
     if found is None:
         return error("case not found", 404)
     raw = request.args.get("on")
-    if raw is None or not raw.strip():
+    if raw is None:  # left out: today; present, even empty, it must be a date
         on = clock.utcnow().astimezone(clock.local_zone()).date()
     else:
         try:

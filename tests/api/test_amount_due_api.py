@@ -41,7 +41,7 @@ def test_today_by_default(client, world):
     assert [c["days_high"] for c in body["charges"]] == [61, 153 + 320]  # 8/1-12/31/2025, 1/1-11/16/2026
 
 
-@pytest.mark.parametrize("on", ["2025-13-01", "yesterday", "2025-9-30", "1899-12-31", "2200-01-01",
+@pytest.mark.parametrize("on", ["", " ", "2025-13-01", "yesterday", "2025-9-30", "1899-12-31", "2200-01-01",
                                 "2025-09-30T00:00"])
 def test_a_bad_date_is_a_400(client, world, on):
     response = client.get(f"/api/v1/cases/{world['mine']}/amount-due", query_string={"on": on},
