@@ -10,12 +10,11 @@ fall in with no 延滞金 rate (the published table + LATE_FEE_RATES): 422. See 
 from flask import jsonify, request
 from flask_login import current_user
 
-from app import clock
 from app.api.cases import READERS, error
 from app.api.blueprint import bp
 from app.auth.access import roles_required
 from app.cases.search import visible_case
-from app.late_fees.amount_due import BadDate, amount_due, as_dict, parse_on
+from app.late_fees.amount_due import BadDate, amount_due, as_dict, local_today, parse_on
 from app.late_fees.rates import MissingRate
 
 
@@ -27,7 +26,7 @@ def case_amount_due(case_id: int):
         return error("case not found", 404)
     raw = request.args.get("on")
     if raw is None:  # left out: today; present, even empty, it must be a date
-        on = clock.utcnow().astimezone(clock.local_zone()).date()
+        on = local_today()
     else:
         try:
             on = parse_on(raw)

@@ -16,6 +16,7 @@ from datetime import date
 from flask import current_app
 from sqlalchemy import select
 
+from app import clock
 from app.cases.models import Case, Charge
 from app.extensions import db
 from app.late_fees import calculation
@@ -132,6 +133,11 @@ def as_dict(due: AmountDue) -> dict:
             "days_low": c.late_fee.days_low, "days_high": c.late_fee.days_high,
         } for c in due.charges],
     }
+
+
+def local_today() -> date:
+    """Today in the municipality's zone: the default payment day."""
+    return clock.utcnow().astimezone(clock.local_zone()).date()
 
 
 class BadDate(ValueError):

@@ -4,8 +4,7 @@ form with `on`), as a template helper the case screen includes (cases never impo
 from flask import request
 from flask_babel import gettext as _
 
-from app import clock
-from app.late_fees.amount_due import BadDate, amount_due, parse_on
+from app.late_fees.amount_due import BadDate, amount_due, local_today, parse_on
 from app.late_fees.rates import MissingRate, parse_setting
 
 
@@ -17,7 +16,7 @@ def init_app(app) -> None:
 def amount_due_panel(case) -> dict:
     """What the card shows: the date (today unless `on` names another), the amounts per charge
     and in all, or why they cannot be computed (a bad date: today instead; a year with no rate)."""
-    today = clock.utcnow().astimezone(clock.local_zone()).date()
+    today = local_today()
     on, error = today, None
     raw = request.args.get("on", "").strip()
     if raw:
