@@ -10,8 +10,8 @@ fall in with no 延滞金 rate (the published table + LATE_FEE_RATES): 422. See 
 from flask import jsonify, request
 from flask_login import current_user
 
-from app.api.cases import READERS, error
 from app.api.blueprint import bp
+from app.api.cases import READERS, error
 from app.auth.access import roles_required
 from app.cases.search import visible_case
 from app.late_fees.amount_due import BadDate, amount_due, as_dict, local_today, parse_on

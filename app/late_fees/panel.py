@@ -1,16 +1,17 @@
 """The case screen's card "if paid today: principal, 延滞金, total" with its date picker (a GET
-form with `on`), as a template helper the case screen includes (cases never imports this)."""
+form with `on`): `signals.case_screen_context` gives the screen `amount_due` (cases never
+imports this), and cases/case.html includes late_fees/_case_amount_due.html."""
 
 from flask import request
 from flask_babel import gettext as _
 
 from app.late_fees.amount_due import BadDate, amount_due, local_today, parse_on
-from app.late_fees.rates import MissingRate, parse_setting
+from app.late_fees.rates import MissingRate
 
 
-def init_app(app) -> None:
-    parse_setting(app.config.get("LATE_FEE_RATES"))  # a bad LATE_FEE_RATES stops the app at start
-    app.jinja_env.globals.update(amount_due_panel=amount_due_panel)
+def case_screen_amount_due(case, user=None, **_) -> dict:
+    """signals.case_screen_context: the card's content, as `amount_due`."""
+    return {"amount_due": amount_due_panel(case)}
 
 
 def amount_due_panel(case) -> dict:
