@@ -20,7 +20,7 @@ from app import clock
 from app.cases.models import Case, Charge
 from app.extensions import db
 from app.late_fees import calculation
-from app.late_fees.rates import rate_table
+from app.late_fees.rates import MissingRate, rate_table
 from app.payments.models import Payment
 
 REVERSAL = "reversal"  # issue 9a's payment kind: it restores a payment, it pays nothing
@@ -33,6 +33,13 @@ class ChargeDue:
     late_fee: calculation.LateFee
     dunning_fee: int
     extract_late_fee: int | None  # the core system's 延滞金 as of its extract, when it sent one
+    # Ours for comparison: on the extract's date when the case knows it, else on `on`.
+    compared_on: date | None = None
+    compared_late_fee: int | None = None
+
+    @property
+    def late_fee_differs(self) -> bool:
+        return self.extract_late_fee is not None and self.compared_late_fee != self.extract_late_fee
 
     @property
     def total(self) -> int:
@@ -76,8 +83,11 @@ def payments_on_top(case: Case, charges: list[Charge]) -> list[tuple[date, int]]
         return taken
     stmt = (select(Payment).where(Payment.case_id == case.id)
             .order_by(Payment.paid_on.desc(), Payment.id.desc()))
-    for payment in db.session.scalars(stmt):
-        if getattr(payment, "kind", None) == REVERSAL or payment.amount <= 0:
+    payments = list(db.session.scalars(stmt))
+    # A reversal pays nothing, and the payment it undoes no longer counts (issue 9a's columns).
+    reversed_ids = {getattr(p, "reverses_id", None) for p in payments if getattr(p, "kind", None) == REVERSAL}
+    for payment in payments:
+        if getattr(payment, "kind", None) == REVERSAL or payment.id in reversed_ids or payment.amount <= 0:
             continue
         part = min(payment.amount, gap)
         taken.append((payment.paid_on, part))
@@ -110,15 +120,30 @@ def amount_due(case: Case, on: date, table=None) -> AmountDue:
     table = rate_table(current_app.config.get("LATE_FEE_RATES")) if table is None else table
     charges = open_charges(case)
     shares = allocate(charges, payments_on_top(case, charges))
+    extract_on = getattr(case, "extract_on", None)  # issue 9a: the local date of the last extract
     result = []
     for i, charge in enumerate(charges):
         paid = [(day, amount) for day, amount in shares[i] if day <= on]
         fee = calculation.late_fee(charge.amount_due, charge.due_date, on, paid, table)
+        extract_fee = getattr(charge, "late_fee", None)
+        compared_on, compared = on, fee.amount
+        if extract_fee is not None and extract_on is not None and extract_on != on:
+            compared_on, compared = extract_on, _late_fee_or_none(charge, extract_on, shares[i], table)
         result.append(ChargeDue(
             charge=charge, principal=max(charge.amount_due - sum(a for _, a in paid), 0), late_fee=fee,
-            dunning_fee=int(getattr(charge, "dunning_fee", None) or 0),
-            extract_late_fee=getattr(charge, "late_fee", None)))
+            dunning_fee=int(getattr(charge, "dunning_fee", None) or 0), extract_late_fee=extract_fee,
+            compared_on=compared_on if extract_fee is not None else None,
+            compared_late_fee=compared if extract_fee is not None else None))
     return AmountDue(on, result)
+
+
+def _late_fee_or_none(charge: Charge, day: date, shares, table) -> int | None:
+    """Our 延滞金 of `charge` on `day` (the extract's date), None when a rate is missing."""
+    try:
+        paid = [(d, a) for d, a in shares if d <= day]
+        return calculation.late_fee(charge.amount_due, charge.due_date, day, paid, table).amount
+    except MissingRate:
+        return None
 
 
 def as_dict(due: AmountDue) -> dict:

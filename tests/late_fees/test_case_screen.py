@@ -1,6 +1,7 @@
 """The case screen's "if paid today" card: the same figures as the API, a date picker (GET), errors."""
 
 import re
+from datetime import date
 
 import pytest
 
@@ -69,3 +70,17 @@ def test_the_core_systems_late_fee_is_shown_and_a_difference_flagged(client, wor
     assert "基幹系の延滞金（抽出時点）" in html
     # 固定資産税 1,600 here and there (same); 住民税 2,500 here against 1,600: flagged once.
     assert len(re.findall('data-testid="late-fee-differs"', html)) == 1
+
+
+def test_the_comparison_is_made_on_the_extracts_date_when_the_case_knows_it(client, world, monkeypatch):
+    # Until issue 9a's columns are here: every case's extract is of 2025-08-31, every charge's
+    # late_fee 1,600. Ours on 2025-08-31: 固定資産税 1,600 (paid in full 7/31, as in helpers);
+    # 住民税: low 407 (helpers) + high 8/1-8/31 = 31 days on 150,000: 13,050 x 31 / 365
+    #   = 404,550 / 365 = 1,108.36 -> 1,108; 407 + 1,108 = 1,515 -> 1,500: differs from 1,600.
+    from app.cases.models import Case
+
+    monkeypatch.setattr(Charge, "late_fee", 1600, raising=False)
+    monkeypatch.setattr(Case, "extract_on", date(2025, 8, 31), raising=False)
+    html = card(client, f"/cases/{world}?on=2025-09-30")
+    assert len(re.findall('data-testid="late-fee-differs"', html)) == 1
+    assert "当システムの 2025-08-31 時点の計算: 1,500" in html
