@@ -8,8 +8,8 @@ as municipalities publish it; README, "延滞金").
 - Each day bears the rates of its own calendar year; a yearly % is applied per day over 365
   days, leap years too.
 - The days are cut into segments (a run of days with one base, one rate and one year); each
-  segment's base x rate x days / 365 is rounded down to the yen (as 岐阜市 and others publish:
-  "計算の過程で円未満の端数が生じた場合、これを切り捨て"), the segments are added up, and the sum is
+  segment's base x rate x days / 365 is rounded down to the yen (岐阜市 and others publish that
+  yen fractions arising within the calculation are dropped), the segments are added up, and the sum is
   rounded down to 100 yen, or 0 when under 1,000 yen (第20条の4の2 第5項).
 
 "One month has elapsed" is counted the civil-code way (地方税法 第20条の5 → 民法 第143条): the
