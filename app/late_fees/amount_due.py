@@ -78,22 +78,27 @@ def payments_on_top(case: Case, charges: list[Charge]) -> list[tuple[date, int]]
     """(paid_on, amount) of the payments the extract does not hold yet, oldest first: the newest
     payments that explain the gap between the charges' amounts and the balance."""
     gap = sum(c.amount_due for c in charges) - max(case.balance, 0)
-    taken: list[tuple[date, int]] = []
     if gap <= 0:
-        return taken
+        return []
     stmt = (select(Payment).where(Payment.case_id == case.id)
             .order_by(Payment.paid_on.desc(), Payment.id.desc()))
-    payments = list(db.session.scalars(stmt))
-    # A reversal pays nothing, and the payment it undoes no longer counts (issue 9a's columns).
+    return newest_covering(list(db.session.scalars(stmt)), gap)
+
+
+def newest_covering(payments: list, gap: int) -> list[tuple[date, int]]:
+    """From `payments` (newest first), the newest that add up to `gap` (the last one in part),
+    as (paid_on, amount) oldest first. A reversal pays nothing, and the payment it undoes no
+    longer counts (issue 9a's `kind` and `reverses_id`; read with getattr until they exist)."""
     reversed_ids = {getattr(p, "reverses_id", None) for p in payments if getattr(p, "kind", None) == REVERSAL}
+    taken: list[tuple[date, int]] = []
     for payment in payments:
+        if gap <= 0:
+            break
         if getattr(payment, "kind", None) == REVERSAL or payment.id in reversed_ids or payment.amount <= 0:
             continue
         part = min(payment.amount, gap)
         taken.append((payment.paid_on, part))
         gap -= part
-        if gap == 0:
-            break
     return sorted(taken)
 
 
