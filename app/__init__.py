@@ -41,9 +41,23 @@ def create_app(test_config: dict | None = None) -> Flask:
     queue.init_app(app)
     # The domains, bottom layer first: each package's init_app registers its pages and
     # connects its receivers of app.signals (receivers of one signal run in this order).
-    from app import api, auth, calls, cases, escalation, ops, payments, promises, public, reports, sms
+    from app import (
+        api,
+        auth,
+        calls,
+        cases,
+        escalation,
+        late_fees,
+        ops,
+        payments,
+        promises,
+        public,
+        reports,
+        sms,
+    )
 
-    for package in (auth, cases, calls, sms, escalation, payments, promises, reports, api, public, ops):
+    for package in (auth, cases, calls, sms, escalation, payments, late_fees, promises, reports, api, public,
+                    ops):
         package.init_app(app)
     cli.init_app(app)
     return app

@@ -57,6 +57,10 @@ def from_environment(instance_path: str) -> dict:
         "PROMISE_TOLERANCE_PERCENT": float(env.get("PROMISE_TOLERANCE_PERCENT", "100")),
         "PROMISE_REMINDER_TIME": env.get("PROMISE_REMINDER_TIME", "10:00"),
         "PROMISE_MAX_INSTALMENTS": int(env.get("PROMISE_MAX_INSTALMENTS", "12")),
+        # 延滞金 (see README, "延滞金"): years added to or overriding the published rates.
+        "LATE_FEE_RATES": env.get("LATE_FEE_RATES", ""),  # "2027=3.0/9.3,2028=3.1/9.4"
+        # No payment-reminder SMS while the case had a payment this recently (README, "Payments").
+        "PAYMENT_LAG_DAYS": int(env.get("PAYMENT_LAG_DAYS", "14")),
         "VONAGE_API_KEY": env.get("VONAGE_API_KEY") or None,
         "VONAGE_API_SECRET": env.get("VONAGE_API_SECRET") or None,
         "VONAGE_SIGNATURE_SECRET": env.get("VONAGE_SIGNATURE_SECRET") or None,

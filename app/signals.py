@@ -128,7 +128,8 @@ Asked when a message is created and again right before it is sent: may it go?
 sender: the `SmsMessage`; kwargs: `case` (or None), `now`.
 A receiver returns a `SuppressReason` to veto the message, or None. Used by `promises` (no
 payment reminder while a promise is pending; no promise-due reminder for a paid or replaced
-instalment) and `sms` itself (the number was opted out).
+instalment), `escalation` (no payment reminder while the case had a payment within
+PAYMENT_LAG_DAYS) and `sms` itself (the number was opted out).
 """)
 
 template_users = _signals.signal("template-users", doc="""
@@ -150,7 +151,8 @@ case_screen_context = _signals.signal("case-screen-context", doc="""
 Rendering the case screen for the current user.
 
 sender: the `Case`; kwargs: `user`. A receiver returns a dict merged into the template's
-context (its keys must not clash with another receiver's). Used by `calls` (the call forms).
+context (its keys must not clash with another receiver's). Used by `calls` (the call forms) and
+`late_fees` (`amount_due`: the "if paid today" card).
 """)
 
 def answers(signal, sender, **kwargs) -> list:

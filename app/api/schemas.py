@@ -427,6 +427,33 @@ AMOUNT = {"type": "integer", "minimum": 1, "maximum": 10**15 - 1, "description":
 DATE = {"type": "string", "format": "date", "description": "YYYY-MM-DD, 1900-01-01..2199-12-31"}
 
 
+NonNegativeYen = Annotated[int, Field(ge=0, description="whole yen")]
+
+
+class AmountDueCharge(Response):
+    """One open charge of GET /cases/<id>/amount-due (oldest first)."""
+
+    tax_type: str
+    fiscal_year: int
+    period: str | None
+    principal: NonNegativeYen = Field(description="unpaid on `on`, whole yen")
+    late_fee: NonNegativeYen = Field(description="延滞金 to `on`: rounded down to 100 yen, 0 under 1,000")
+    dunning_fee: NonNegativeYen
+    days_low: Count = Field(description="late days at the lower rate (the first month)")
+    days_high: Count = Field(description="late days at the higher rate")
+
+
+class AmountDue(Response):
+    """What a case owes if paid in full on `on` (README, "延滞金")."""
+
+    on: date
+    principal: NonNegativeYen
+    late_fee: NonNegativeYen
+    dunning_fee: NonNegativeYen
+    total: NonNegativeYen = Field(description="principal + late_fee + dunning_fee, whole yen")
+    charges: list[AmountDueCharge]
+
+
 class CallRequest(Request):
     """A call to log."""
 

@@ -23,10 +23,11 @@ def _rules_sending(template, **_) -> list:
 
 def init_app(app) -> None:
     """The rule and handed-over screens; the default rules of a new department; the rules
-    evaluated in every logged call's transaction."""
-    from app.escalation import views
+    evaluated in every logged call's transaction; the payment lag guard on their reminders."""
+    from app.escalation import guards, views
 
     app.register_blueprint(views.bp)
     signals.department_created.connect(_defaults_for_new_department)
     signals.call_logged.connect(_evaluate_after_call)
     signals.template_users.connect(_rules_sending)
+    signals.sms_send_check.connect(guards.payment_lag_check)

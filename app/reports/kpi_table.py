@@ -121,7 +121,7 @@ SUPPRESS_REASON_LABELS = {
     "paid": _l("paid"), "case_closed": _l("case closed"), "case_on_hold": _l("case on hold"),
     "no_consent": _l("no consent"), "opted_out": _l("opted out"),
     "phone_unusable": _l("number unusable"), "promise_pending": _l("promise pending"),
-    "cancelled": _l("cancelled"), "other": _l("other"),
+    "cancelled": _l("cancelled"), "recent_payment": _l("recent payment"), "other": _l("other"),
 }
 
 

@@ -41,6 +41,7 @@ class SuppressReason(StrEnum):
     PHONE_UNUSABLE = "phone_unusable"
     PROMISE_PENDING = "promise_pending"  # the promises issue: no reminder while a promise runs
     CANCELLED = "cancelled"  # by a supervisor
+    RECENT_PAYMENT = "recent_payment"  # issue 9: a payment within PAYMENT_LAG_DAYS (escalation.guards)
 
 
 class SmsTemplate(db.Model):

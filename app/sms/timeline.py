@@ -33,6 +33,7 @@ REASON_LABELS = {
     SuppressReason.PHONE_UNUSABLE: _l("number unusable"),
     SuppressReason.PROMISE_PENDING: _l("promise pending"),
     SuppressReason.CANCELLED: _l("cancelled"),
+    SuppressReason.RECENT_PAYMENT: _l("recent payment"),
     "no_provider_answer": _l("no answer from the SMS provider"),
     "receipt_unknown": _l("the network did not report delivery"),
 }
