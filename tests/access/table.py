@@ -101,6 +101,7 @@ ACCESS = {
     ("GET",  "/api/v1/openapi.json"):                         (200,  200, 200, 200, 200,   NA,  NA),
     ("GET",  "/api/v1/cases"):                                (401,  200, 200, 200, 200,   200, 200),
     ("GET",  "/api/v1/cases/<int:case_id>"):                  (401,  200, 200, 200, 200,   404, 404),
+    ("GET",  "/api/v1/cases/<int:case_id>/amount-due"):       (401,  200, 200, 200, 200,   404, 404),
     ("POST", "/api/v1/cases/<int:case_id>/calls"):            (401,  201, 201, 403, 201,   404, 404),
     ("POST", "/api/v1/cases/<int:case_id>/promises"):         (401,  201, 201, 403, 201,   404, 404),
     ("POST", "/api/v1/queue/claim"):                          (401,  CLAIM, CLAIM, 403, 204,   NA,  NA),
