@@ -5,8 +5,9 @@ learned since (those the extract does not hold yet) lower it. Which payments tho
 read from the case's balance, the one figure the rest of the app shows: the gap between the
 open charges' `amount_due` and the balance is made of the newest payments (newest first, until
 the gap is covered), so the principal shown here always adds up to the balance, whatever the
-import rules that keep the balance. The payments model names no charge, so every payment goes
-to the oldest charge first (due date, then fiscal year), the rest to the next.
+import rules that keep the balance; a balance above the charges (a reversal after the extract
+of a payment it held) is owed again on the oldest charge. The payments name no charge, so every
+payment goes to the oldest charge first (due date, then fiscal year), the rest to the next.
 A payment dated after `on` is left out: the answer is what was owed on that day.
 """
 
@@ -125,28 +126,33 @@ def amount_due(case: Case, on: date, table=None) -> AmountDue:
     table = rate_table(current_app.config.get("LATE_FEE_RATES")) if table is None else table
     charges = open_charges(case)
     shares = allocate(charges, payments_on_top(case, charges))
+    # A balance above the charges: reversals after the extract restored payments it had taken
+    # in (a returned direct debit). The money is owed again on the oldest charge, as if the
+    # payment had never been made (the extract does not say which charge it had paid).
+    restored = max(case.balance - sum(c.amount_due for c in charges), 0)
     extract_on = getattr(case, "extract_on", None)  # issue 9a: the local date of the last extract
     result = []
     for i, charge in enumerate(charges):
         paid = [(day, amount) for day, amount in shares[i] if day <= on]
-        fee = calculation.late_fee(charge.amount_due, charge.due_date, on, paid, table)
+        owed = charge.amount_due + (restored if i == 0 else 0)
+        fee = calculation.late_fee(owed, charge.due_date, on, paid, table)
         extract_fee = getattr(charge, "late_fee", None)
         compared_on, compared = on, fee.amount
         if extract_fee is not None and extract_on is not None and extract_on != on:
-            compared_on, compared = extract_on, _late_fee_or_none(charge, extract_on, shares[i], table)
+            compared_on, compared = extract_on, _late_fee_or_none(owed, charge, extract_on, shares[i], table)
         result.append(ChargeDue(
-            charge=charge, principal=max(charge.amount_due - sum(a for _, a in paid), 0), late_fee=fee,
+            charge=charge, principal=max(owed - sum(a for _, a in paid), 0), late_fee=fee,
             dunning_fee=int(getattr(charge, "dunning_fee", None) or 0), extract_late_fee=extract_fee,
             compared_on=compared_on if extract_fee is not None else None,
             compared_late_fee=compared if extract_fee is not None else None))
     return AmountDue(on, result)
 
 
-def _late_fee_or_none(charge: Charge, day: date, shares, table) -> int | None:
+def _late_fee_or_none(owed: int, charge: Charge, day: date, shares, table) -> int | None:
     """Our 延滞金 of `charge` on `day` (the extract's date), None when a rate is missing."""
     try:
         paid = [(d, a) for d, a in shares if d <= day]
-        return calculation.late_fee(charge.amount_due, charge.due_date, day, paid, table).amount
+        return calculation.late_fee(owed, charge.due_date, day, paid, table).amount
     except MissingRate:
         return None
 

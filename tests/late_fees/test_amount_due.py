@@ -86,3 +86,26 @@ def test_closed_charges_owe_nothing_here_and_the_extracts_fields_show():
     body = as_dict(due)
     assert (body["principal"], body["dunning_fee"], body["total"]) == (35_000, 100, 35_100)
     assert [(c["period"], c["dunning_fee"]) for c in body["charges"]] == [(None, 0), ("2", 100)]
+
+
+def test_a_reversal_after_the_extract_makes_the_money_owed_again_on_the_oldest_charge(app):
+    # The extract of 2026-11-01 says 50,000 (it already took in a 10,000 payment of 2026-10-20);
+    # the direct debit comes back: its reversal dated 2026-11-10 puts the balance at 60,000.
+    from app.payments.services import record_payment
+
+    case = f.case(f.department("TAX"))
+    case.extract_on = date(2026, 11, 1)
+    db.session.commit()
+    record_payment("P-1", case.case_ref, 10_000, date(2026, 10, 20), "api", f.WORKDAY_MORNING)
+    record_payment("R-1", case.case_ref, 10_000, date(2026, 11, 10), "api", f.WORKDAY_MORNING,
+                   kind="reversal", reverses="P-1")
+    db.session.commit()
+    case = db.session.get(Case, case.id)
+    assert case.balance == 60_000
+    # 60,000 due 2025-05-31, as if never paid, asked 2026-11-16:
+    # low 6/1-6/30/2025 = 30 days: 60,000 x 2.4 % = 1,440 x 30 / 365 = 43,200 / 365 = 118.36 -> 118
+    # high 2025 7/1-12/31 = 184 days: 5,220 x 184 / 365 = 960,480 / 365 = 2,631.45 -> 2,631
+    # high 2026 1/1-11/16 = 320 days x 9.1 %: 5,460 x 320 / 365 = 1,747,200 / 365 = 4,786.85 -> 4,786
+    # 118 + 2,631 + 4,786 = 7,535 -> 7,500; total 60,000 + 7,500 = 67,500
+    due = amount_due(case, date(2026, 11, 16))
+    assert (due.principal, due.late_fee, due.total) == (60_000, 7_500, 67_500)
