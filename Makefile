@@ -17,15 +17,23 @@ $(STAMP): pyproject.toml
 translations: $(STAMP)
 	$(BIN)/pybabel compile -d app/translations 2>&1 | grep -v "^compiling catalog" || true
 
-run: $(STAMP) translations
+# A random SECRET_KEY made once in instance/ (never committed), used by `make run` and `make worker`
+# unless SECRET_KEY is set: with a PostgreSQL DATABASE_URL the app refuses to start without one.
+SECRET_FILE := instance/secret_key
+$(SECRET_FILE):
 	mkdir -p instance
-	$(BIN)/flask db upgrade
-	$(BIN)/flask seed --demo-if-empty
-	$(BIN)/flask jobs sweep
-	$(BIN)/flask --app "wsgi:serve_demo()" run --host 127.0.0.1 --port 5000
+	umask 077 && $(BIN)/python -c "import secrets; print(secrets.token_hex(32))" > $(SECRET_FILE)
+WITH_KEY := SECRET_KEY="$${SECRET_KEY:-$$(cat $(SECRET_FILE))}"
 
-worker: $(STAMP)
-	$(BIN)/flask worker
+run: $(STAMP) translations $(SECRET_FILE)
+	mkdir -p instance
+	$(WITH_KEY) $(BIN)/flask db upgrade
+	$(WITH_KEY) $(BIN)/flask seed --demo-if-empty
+	$(WITH_KEY) $(BIN)/flask jobs sweep
+	$(WITH_KEY) $(BIN)/flask --app "wsgi:serve_demo()" run --host 127.0.0.1 --port 5000
+
+worker: $(STAMP) $(SECRET_FILE)
+	$(WITH_KEY) $(BIN)/flask worker
 
 system-deps:
 	bash scripts/ensure-system.sh

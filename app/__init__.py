@@ -21,6 +21,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     security.init_app(app)
     passwords.init_app(app)  # refuses a cheap PASSWORD_HASH_METHOD outside tests
     unavailable.init_app(app)
+    problem = config.secret_key_problem(app.config)
+    if problem:
+        # SystemExit: gunicorn, `flask worker` and `flask cron` stop with this message, exit code 1.
+        raise SystemExit(f"refusing to start: {problem}")
     if app.config["SECRET_KEY"] == config.DEV_SECRET_KEY and app.config.get("REDIS_URL"):
         app.logger.warning("SECRET_KEY is not set: sessions are forgeable. Set it in production.")
 
@@ -47,6 +51,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         calls,
         cases,
         escalation,
+        inbox,
         late_fees,
         ops,
         payments,
@@ -56,7 +61,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         sms,
     )
 
-    for package in (auth, cases, calls, sms, escalation, payments, late_fees, promises, reports, api, public,
+    for package in (auth, cases, calls, sms, escalation, inbox, payments, late_fees, promises, reports, api, public,
                     ops):
         package.init_app(app)
     cli.init_app(app)

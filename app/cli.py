@@ -73,6 +73,16 @@ def sweep_command() -> None:
     click.echo(", ".join(f"{kind}: {n} re-enqueued" for kind, n in counts.items()))
 
 
+@jobs_cli.command("retention")
+@with_appcontext
+def retention_command() -> None:
+    """Apply the retention periods now (what `flask cron` does every hour)."""
+    from app.periodic import apply_retention
+
+    counts = apply_retention()
+    click.echo(", ".join(f"{kind}: {n} deleted" for kind, n in counts.items()))
+
+
 def init_app(app: Flask) -> None:
     """The commands that span domains (workers, cron, sweep) and the demo's `flask seed`; each
     domain's own groups come with its package's `init_app`."""

@@ -4,6 +4,21 @@ import os
 from pathlib import Path
 
 DEV_SECRET_KEY = "dev-only-not-secret"
+MIN_SECRET_KEY_LENGTH = 32
+
+
+def secret_key_problem(config: dict) -> str | None:
+    """Why the app must not start with this SECRET_KEY, or None. Only a PostgreSQL database
+    (production) requires a real key; the SQLite demo may run with the development one."""
+    if not str(config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("postgresql"):
+        return None
+    key = config.get("SECRET_KEY") or ""
+    if key == DEV_SECRET_KEY or len(str(key)) < MIN_SECRET_KEY_LENGTH:
+        return (f"SECRET_KEY must be set to a random value of at least {MIN_SECRET_KEY_LENGTH} "
+                "characters when DATABASE_URL is PostgreSQL (anyone could forge a session with a "
+                "public or short key), e.g. SECRET_KEY=$(python -c 'import secrets; "
+                "print(secrets.token_hex(32))')")
+    return None
 
 
 def database_url(raw: str | None, instance_path: str) -> str:
@@ -20,7 +35,7 @@ def from_environment(instance_path: str) -> dict:
     """Collect every setting the app reads from the environment, with its default."""
     env = os.environ
     return {
-        "SECRET_KEY": env.get("SECRET_KEY", DEV_SECRET_KEY),
+        "SECRET_KEY": env.get("SECRET_KEY") or DEV_SECRET_KEY,
         "SQLALCHEMY_DATABASE_URI": database_url(env.get("DATABASE_URL"), instance_path),
         "REDIS_URL": env.get("REDIS_URL") or None,
         "TIMEZONE": env.get("TIMEZONE", "Asia/Tokyo"),
@@ -59,12 +74,21 @@ def from_environment(instance_path: str) -> dict:
         "PROMISE_MAX_INSTALMENTS": int(env.get("PROMISE_MAX_INSTALMENTS", "12")),
         # 延滞金 (see README, "延滞金"): years added to or overriding the published rates.
         "LATE_FEE_RATES": env.get("LATE_FEE_RATES", ""),  # "2027=3.0/9.3,2028=3.1/9.4"
-        # No payment-reminder SMS while the case had a payment this recently (README, "Payments").
+        # No payment-reminder SMS while the case had a payment this recently (README, "Payments"),
+        # nor this long after a reply saying "paid" (issue 10, app.inbox).
         "PAYMENT_LAG_DAYS": int(env.get("PAYMENT_LAG_DAYS", "14")),
         "VONAGE_API_KEY": env.get("VONAGE_API_KEY") or None,
         "VONAGE_API_SECRET": env.get("VONAGE_API_SECRET") or None,
         "VONAGE_SIGNATURE_SECRET": env.get("VONAGE_SIGNATURE_SECRET") or None,
         "VONAGE_SIGNATURE_METHOD": env.get("VONAGE_SIGNATURE_METHOD", "sha256"),
+        # Webhooks without a valid signature are refused (401) unless this is 1 (then a warning).
+        "VONAGE_ALLOW_UNSIGNED": env.get("VONAGE_ALLOW_UNSIGNED", "") == "1",
+        # Contact caps per E.164 number across all departments (app.sms.caps).
+        "SMS_MAX_PER_NUMBER_PER_DAY": int(env.get("SMS_MAX_PER_NUMBER_PER_DAY", "1")),
+        "SMS_MAX_PER_NUMBER_PER_WEEK": int(env.get("SMS_MAX_PER_NUMBER_PER_WEEK", "3")),
+        # Retention (app.periodic, "retention"): uploaded import files, SMS and reply texts.
+        "IMPORT_FILE_RETENTION_DAYS": int(env.get("IMPORT_FILE_RETENTION_DAYS", "30")),
+        "SMS_TEXT_RETENTION_DAYS": int(env.get("SMS_TEXT_RETENTION_DAYS", "1825")),
         "VONAGE_REST_HOST": env.get("VONAGE_REST_HOST", "rest.nexmo.com"),
         "BABEL_DEFAULT_LOCALE": env.get("DEFAULT_LOCALE", "ja"),
         "BABEL_DEFAULT_TIMEZONE": env.get("TIMEZONE", "Asia/Tokyo"),

@@ -5,6 +5,7 @@ from app.auth.models import ApiToken, Department, LoginFailure, User
 from app.calls.models import CallAttempt
 from app.cases.models import Case, Charge, ImportJob, Phone, Taxpayer
 from app.escalation.models import EscalationFiring, EscalationRule
+from app.inbox.models import InboxSettings
 from app.ops.models import PeriodicRun
 from app.payments.models import Payment
 from app.promises.models import Promise, PromiseInstalment
@@ -13,7 +14,7 @@ from app.sms.models import InboundSms, SmsMessage, SmsPart, SmsTemplate
 
 __all__ = [
     "ApiToken", "ArchivedReport", "AuditEvent", "CallAttempt", "Case", "Charge", "Department",
-    "EscalationFiring", "EscalationRule", "ImportJob", "InboundSms", "LoginFailure", "Payment",
+    "EscalationFiring", "EscalationRule", "ImportJob", "InboundSms", "InboxSettings", "LoginFailure", "Payment",
     "PeriodicRun", "Phone", "Promise", "PromiseInstalment", "SmsMessage", "SmsPart", "SmsTemplate",
     "Taxpayer", "User",
 ]

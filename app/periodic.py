@@ -12,6 +12,7 @@ from redis.exceptions import RedisError
 
 from app import clock
 from app.cases.jobs import sweep_lost_imports
+from app.cases.retention import purge_import_files
 from app.extensions import db
 from app.ops.services import SWEEP, record_periodic_run
 from app.promises.judge import judge_promises
@@ -19,6 +20,7 @@ from app.promises.reminders import remind_due_promises
 from app.queue import QUEUE_NAMES, redis_connection
 from app.reports.archive import run_monthly_archive
 from app.scheduling import release_due_jobs
+from app.sms.retention import purge_old_texts
 from app.sms.sweep import sweep_lost_sms
 
 log = logging.getLogger(__name__)
@@ -39,6 +41,14 @@ def sweep_lost_jobs() -> dict:
     return counts
 
 
+def apply_retention() -> dict:
+    """Delete what the retention periods say must go (idempotent); returns counts by kind."""
+    now = clock.utcnow()
+    counts = {"import_files": purge_import_files(now), **purge_old_texts(now)}
+    db.session.commit()
+    return counts
+
+
 @dataclass(frozen=True)
 class Periodic:
     name: str
@@ -54,4 +64,6 @@ PERIODIC_JOBS = (
     # Promises: judged once their date + grace has passed; reminders from PROMISE_REMINDER_TIME.
     Periodic("judge-promises", judge_promises, interval_seconds=3600),
     Periodic("promise-reminders", remind_due_promises, interval_seconds=900),
+    # Retention: import files after IMPORT_FILE_RETENTION_DAYS, SMS/reply texts after SMS_TEXT_RETENTION_DAYS.
+    Periodic("retention", apply_retention, interval_seconds=3600),
 )

@@ -155,6 +155,15 @@ context (its keys must not clash with another receiver's). Used by `calls` (the 
 `late_fees` (`amount_due`: the "if paid today" card).
 """)
 
+reply_received = _signals.signal("reply-received", doc="""
+A citizen's reply that is not an opt-out was stored and flushed (not a duplicate).
+
+sender: the `InboundSms`; kwargs: `now`.
+Used by `inbox`: it routes the reply to the department whose sender ID received it, classifies
+it and applies what the class means to that department's cases.
+""")
+
+
 def answers(signal, sender, **kwargs) -> list:
     """The non-None return values of `signal`'s receivers, in connection order."""
     return [value for _receiver, value in signal.send(sender, **kwargs) if value is not None]

@@ -1,4 +1,9 @@
-"""Allowed hours: calling and SMS windows in local time, rest days and Japanese holidays."""
+"""Allowed hours: calling and SMS windows in local time, rest days and Japanese holidays.
+
+A rest-day list is comma-separated words: mon..sun, `holidays` (Japanese public holidays),
+`year_end` (年末年始, 12/29-1/3) and closure dates as YYYY-MM-DD (a department's own, e.g.
+お盆: `Department.rest_calendar` joins its rest days and closures).
+"""
 
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
@@ -15,10 +20,20 @@ def _japanese_holidays(year: int) -> holidays.HolidayBase:
 
 
 def is_rest_day(day: date, rest_days: str) -> bool:
-    words = set(filter(None, rest_days.split(",")))
-    if WEEKDAYS[day.weekday()] in words:
+    """True when `day` is closed under `rest_days` (words and closure dates, see above)."""
+    words = set(filter(None, (w.strip() for w in rest_days.split(","))))
+    if WEEKDAYS[day.weekday()] in words or day.isoformat() in words:
+        return True
+    if "year_end" in words and ((day.month == 12 and day.day >= 29) or (day.month == 1 and day.day <= 3)):
         return True
     return "holidays" in words and day in _japanese_holidays(day.year)
+
+
+def overlap(first: tuple[time, time], second: tuple[time, time]) -> tuple[time, time] | None:
+    """The part of two [start, end) windows both allow, or None when they do not meet (the SMS
+    window of a department is its SMS hours inside its calling hours: the callback line is staffed)."""
+    start, end = max(first[0], second[0]), min(first[1], second[1])
+    return (start, end) if start < end else None
 
 
 def is_allowed(now: datetime, start: time, end: time, rest_days: str, zone: ZoneInfo) -> bool:

@@ -12,7 +12,7 @@ from app.clock import utcnow
 from app.extensions import db
 
 users_cli = click.Group("users", help="Create users and API tokens.")
-departments_cli = click.Group("departments", help="Create departments.")
+departments_cli = click.Group("departments", help="Create and change departments.")
 
 
 @users_cli.command("create")
@@ -73,14 +73,16 @@ def revoke_token(prefix):
 @click.option("--callback-phone", required=True, help="The number citizens call back.")
 @click.option("--calling-hours", default="09:00-20:00", show_default=True)
 @click.option("--sms-hours", default="09:00-20:00", show_default=True)
-@click.option("--rest-days", default="sun,holidays", show_default=True,
-              help="mon..sun and holidays, comma-separated, or none.")
+@click.option("--rest-days", default=dept_service.DEFAULT_REST_DAYS, show_default=True,
+              help="mon..sun, holidays and year_end (12/29-1/3), comma-separated, or none.")
+@click.option("--closures", default="", help="Closure dates YYYY-MM-DD, comma-separated.")
 @with_appcontext
-def create_department(code, name, sender_id, callback_phone, calling_hours, sms_hours, rest_days):
+def create_department(code, name, sender_id, callback_phone, calling_hours, sms_hours, rest_days,
+                      closures):
     """Create a department CODE called NAME."""
     settings = dept_service.DepartmentSettings(
         name=name, sender_id=sender_id, callback_phone=callback_phone,
-        calling_hours=calling_hours, sms_hours=sms_hours, rest_days=rest_days,
+        calling_hours=calling_hours, sms_hours=sms_hours, rest_days=rest_days, closures=closures,
     )
     try:
         dept_service.create_department(code, settings, utcnow())
@@ -88,3 +90,31 @@ def create_department(code, name, sender_id, callback_phone, calling_hours, sms_
         raise click.ClickException(str(exc)) from exc
     db.session.commit()
     click.echo(f"created department {code}")
+
+
+@departments_cli.command("set")
+@click.argument("code")
+@click.option("--name", default=None)
+@click.option("--sender-id", default=None)
+@click.option("--callback-phone", default=None)
+@click.option("--calling-hours", default=None)
+@click.option("--sms-hours", default=None)
+@click.option("--rest-days", default=None, help="mon..sun, holidays, year_end, or none.")
+@click.option("--closures", default=None,
+              help="Closure dates YYYY-MM-DD, comma-separated (replaces the list; '' clears it).")
+@click.option("--max-calls-per-day", type=int, default=None)
+@click.option("--max-calls-per-week", type=int, default=None)
+@with_appcontext
+def set_department(code, **changes):
+    """Change department CODE's settings; options not given keep their value."""
+    dept = dept_service.department_by_code(code)
+    if dept is None:
+        raise click.ClickException(f"no department {code!r}")
+    values = dept_service.settings_of(dept)
+    values.update({k: v for k, v in changes.items() if v is not None})
+    try:
+        dept_service.update_department(dept, dept_service.DepartmentSettings(**values), utcnow(), None)
+    except dept_service.DepartmentError as exc:
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo(f"updated department {code}")

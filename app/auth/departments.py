@@ -2,7 +2,7 @@
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import date, datetime, time
 
 import phonenumbers
 from sqlalchemy import select
@@ -13,7 +13,9 @@ from app.auth.models import Department
 from app.extensions import db
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-REST_DAY_WORDS = (*WEEKDAYS, "holidays")
+REST_DAY_WORDS = (*WEEKDAYS, "holidays", "year_end")
+DEFAULT_REST_DAYS = "sat,sun,holidays,year_end"
+MAX_CLOSURES = 366
 _ALNUM_SENDER = re.compile(r"^[A-Za-z0-9]{1,11}$")
 _NUMERIC_SENDER = re.compile(r"^[0-9]{1,15}$")
 
@@ -29,9 +31,10 @@ class DepartmentSettings:
     callback_phone: str
     calling_hours: str = "09:00-20:00"
     sms_hours: str = "09:00-20:00"
-    rest_days: str = "sun,holidays"
+    rest_days: str = DEFAULT_REST_DAYS
     max_calls_per_day: int = 3
     max_calls_per_week: int = 7
+    closures: str = ""  # the department's own closure dates, YYYY-MM-DD, comma-separated
 
 
 def parse_sender_id(value: str) -> str:
@@ -71,16 +74,33 @@ def parse_hours(value: str, label: str) -> tuple[time, time]:
 
 
 def parse_rest_days(value: str) -> str:
-    """Normalise a rest-day list: any of mon..sun and holidays, comma-separated, or 'none'."""
+    """Normalise a rest-day list: any of mon..sun, holidays and year_end, comma-separated, or 'none'."""
     words = [w.strip().lower() for w in (value or "").split(",") if w.strip()]
     if words == ["none"]:
         return ""
     unknown = [w for w in words if w not in REST_DAY_WORDS]
     if unknown:
         raise DepartmentError(
-            f"rest days: unknown {', '.join(unknown)}; use mon..sun, holidays, or none"
+            f"rest days: unknown {', '.join(unknown)}; use mon..sun, holidays, year_end, or none"
         )
     return ",".join(w for w in REST_DAY_WORDS if w in words)
+
+
+def parse_closures(value: str) -> str:
+    """Normalise closure dates: YYYY-MM-DD separated by commas, spaces or lines; sorted, unique."""
+    words = [w for w in re.split(r"[\s,、]+", value or "") if w]
+    days = set()
+    for word in words:
+        try:
+            day = date.fromisoformat(word) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", word) else None
+        except ValueError:
+            day = None
+        if day is None or not date(1900, 1, 1) <= day <= date(2199, 12, 31):
+            raise DepartmentError(f"closures: {word[:20]} is not a date YYYY-MM-DD (1900-2199)")
+        days.add(day)
+    if len(days) > MAX_CLOSURES:
+        raise DepartmentError(f"closures: at most {MAX_CLOSURES} dates")
+    return ",".join(d.isoformat() for d in sorted(days))
 
 
 def format_hours(start: time, end: time) -> str:
@@ -98,7 +118,11 @@ def _apply(dept: Department, s: DepartmentSettings) -> None:
     dept.callback_phone = parse_callback_phone(s.callback_phone)
     dept.calling_start, dept.calling_end = parse_hours(s.calling_hours, "calling hours")
     dept.sms_start, dept.sms_end = parse_hours(s.sms_hours, "SMS hours")
+    if max(dept.sms_start, dept.calling_start) >= min(dept.sms_end, dept.calling_end):
+        # An SMS goes out only while the callback line is staffed (both windows).
+        raise DepartmentError("SMS hours: they must overlap the calling hours")
     dept.rest_days = parse_rest_days(s.rest_days)
+    dept.closures = parse_closures(s.closures)
     dept.max_calls_per_day = s.max_calls_per_day
     dept.max_calls_per_week = s.max_calls_per_week
 
@@ -140,6 +164,7 @@ def settings_of(dept: Department) -> dict:
         "rest_days": dept.rest_days,
         "max_calls_per_day": dept.max_calls_per_day,
         "max_calls_per_week": dept.max_calls_per_week,
+        "closures": dept.closures or "",
     }
 
 

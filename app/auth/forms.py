@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, PasswordField, StringField
+from wtforms import IntegerField, PasswordField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange
 
 
@@ -18,3 +18,4 @@ class DepartmentForm(FlaskForm):
     rest_days = StringField(_l("Rest days"), validators=[Length(max=64)])
     max_calls_per_day = IntegerField(_l("Calls a day at most"), validators=[NumberRange(1, 20)])
     max_calls_per_week = IntegerField(_l("Calls in 7 days at most"), validators=[NumberRange(1, 100)])
+    closures = TextAreaField(_l("Closure dates"), validators=[Length(max=8000)])

@@ -4,7 +4,7 @@ from datetime import datetime, time
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, Index, String, Time
+from sqlalchemy import ForeignKey, Index, String, Text, Time
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db_types import UTCDateTime
@@ -30,11 +30,19 @@ class Department(db.Model):
     calling_end: Mapped[time] = mapped_column(Time, default=time(20, 0))
     sms_start: Mapped[time] = mapped_column(Time, default=time(9, 0))
     sms_end: Mapped[time] = mapped_column(Time, default=time(20, 0))
-    # Comma-separated: mon..sun and "holidays" (Japanese public holidays); "" means none.
-    rest_days: Mapped[str] = mapped_column(String(64), default="sun,holidays")
+    # Comma-separated: mon..sun, "holidays" (Japanese public holidays) and "year_end"
+    # (12/29-1/3); "" means none.
+    rest_days: Mapped[str] = mapped_column(String(64), default="sat,sun,holidays,year_end")
+    # The department's own closure dates, comma-separated ISO dates (e.g. お盆 2026-08-13).
+    closures: Mapped[str] = mapped_column(Text, default="", server_default="")
     max_calls_per_day: Mapped[int] = mapped_column(default=3)
     max_calls_per_week: Mapped[int] = mapped_column(default=7)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    @property
+    def rest_calendar(self) -> str:
+        """Rest-day words and closure dates in one list, as app.auth.calendar reads them."""
+        return ",".join(filter(None, (self.rest_days, self.closures)))
 
     def __repr__(self) -> str:
         return f"<Department {self.code}>"

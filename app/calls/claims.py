@@ -4,7 +4,8 @@ A case is workable when it is open, not claimed by someone else (a claim expires
 `claimed_until`), its next-action time has come, its department is inside calling hours,
 it is under the attempt caps (outbound calls since local midnight and in the last 7 days),
 and its taxpayer has at least one usable phone that has not opted out. The queue order is
-broken promises first, then priority, then id.
+callback requests first (a reply asked for a call: oldest request first), then broken
+promises, then priority, then id.
 
 The queue is two streams, each with a partial index in queue order: never-worked cases
 (next_action_at IS NULL, ix_cases_queue_fresh) and worked ones (next_action_at set,
@@ -56,7 +57,7 @@ def _zone() -> ZoneInfo:
 def in_calling_hours(department: Department, now: datetime) -> bool:
     """True when the department may call at `now` (its hours, rest days and holidays)."""
     return is_allowed(
-        now, department.calling_start, department.calling_end, department.rest_days, _zone()
+        now, department.calling_start, department.calling_end, department.rest_calendar, _zone()
     )
 
 
@@ -145,15 +146,35 @@ def claim_next(user: User, now: datetime, claim_minutes: int) -> Case | None:
         return None
     release_claims_of(user)
     until = now + timedelta(minutes=claim_minutes)
-    if is_postgres():
+    case_id = _claim_callback(user, department, now, until)
+    if case_id is None and is_postgres():
         case_id = _claim_skip_locked(user, department, now, until)
-    else:
+    elif case_id is None:
         case_id = _claim_conditional(user, department, now, until)
     if case_id is None:
         return None
     record(user, "case.claim", "case", case_id, now, until=until.isoformat())
     db.session.flush()
     return db.session.get(Case, case_id, populate_existing=True)
+
+
+def _claim_callback(user, department, now, until) -> int | None:
+    """The head of the queue: a workable case whose taxpayer asked to be called back (a reply),
+    oldest request first (ix_cases_callback); None when there is none."""
+    candidate = (select(Case.id).where(*_workable(department, now, user.id),
+                                       Case.callback_requested_at.is_not(None))
+                 .order_by(Case.callback_requested_at, Case.id).limit(1))
+    if is_postgres():
+        target = candidate.with_for_update(skip_locked=True).correlate(None).scalar_subquery()
+    else:
+        target = db.session.scalar(candidate)
+        if target is None:
+            return None
+    stmt = (update(Case).where(Case.id == target, or_(Case.claimed_by_id.is_(None), Case.claimed_until < now,
+                                                      Case.claimed_by_id == user.id))
+            .values(claimed_by_id=user.id, claimed_until=until, updated_at=now)
+            .returning(Case.id).execution_options(synchronize_session=False))
+    return db.session.execute(stmt).scalar()
 
 
 def _claim_skip_locked(user, department, now, until) -> int | None:
@@ -241,7 +262,7 @@ def why_nothing(department: Department | None, now: datetime) -> str:
     if department is None:
         return NO_WORKABLE_CASES
     zone = _zone()
-    if is_rest_day(now.astimezone(zone).date(), department.rest_days):
+    if is_rest_day(now.astimezone(zone).date(), department.rest_calendar):
         return REST_DAY
     if not in_calling_hours(department, now):
         return OUTSIDE_HOURS

@@ -44,6 +44,11 @@ def log_call(
     if existing is not None:
         return _replayed(existing, case)
     outcome, direction = _validated(case, phone, outcome, direction)
+    # Calls on one case are counted in turn: concurrent requests (a retried client) must see
+    # each other's attempts, or none of them is over the caps and each may fire a rule. The
+    # lock comes before the insert (whose foreign key share-locks the case: two of those
+    # upgrading to this lock would deadlock).
+    db.session.execute(select(Case.id).where(Case.id == case.id).with_for_update())
     attempt = CallAttempt(
         case_id=case.id, phone_id=phone.id, user_id=getattr(actor, "id", None), direction=direction,
         outcome=outcome, notes=(notes or "").strip(), at=now, submission_key=submission_key or None,
@@ -126,7 +131,7 @@ def _next_action(case: Case, phone: Phone, outcome: str, now: datetime, day_coun
     zone = clock.local_zone()
 
     def within_hours(moment: datetime) -> datetime | None:
-        return next_allowed(moment, dept.calling_start, dept.calling_end, dept.rest_days, zone)
+        return next_allowed(moment, dept.calling_start, dept.calling_end, dept.rest_calendar, zone)
 
     config = current_app.config
     candidates = []

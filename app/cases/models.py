@@ -83,6 +83,9 @@ class Phone(db.Model):
     opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     usable: Mapped[bool] = mapped_column(default=True)
     unusable_reason: Mapped[str | None] = mapped_column(String(32))
+    # A reply said "wrong person": no SMS to this number for this taxpayer until a supervisor
+    # restores it (calls still may be logged).
+    wrong_person_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     taxpayer: Mapped[Taxpayer] = relationship(back_populates="phones")
 
@@ -115,6 +118,14 @@ class Case(db.Model):
             sqlite_where=text("status = 'open' AND next_action_at IS NOT NULL"),
         ),
         Index("ix_cases_claimed_by", "claimed_by_id"),
+        # The callback stream: cases whose taxpayer asked to be called back, oldest request first.
+        Index(
+            "ix_cases_callback",
+            "department_id",
+            "callback_requested_at",
+            postgresql_where=text("status = 'open' AND callback_requested_at IS NOT NULL"),
+            sqlite_where=text("status = 'open' AND callback_requested_at IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -138,6 +149,12 @@ class Case(db.Model):
     # extract yet (app.payments.balance). None: no extract time known, every payment counts.
     extract_as_of: Mapped[datetime | None] = mapped_column(UTCDateTime)
     extract_on: Mapped[date | None] = mapped_column(Date)
+    # The taxpayer asked to be called back (a reply): the claim queue offers the case first.
+    callback_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Something for the operators to look at first, e.g. "wrong_person" (a reply said so).
+    flag: Mapped[str | None] = mapped_column(String(32))
+    # No payment reminder SMS before this (the taxpayer says they paid; payments arrive late).
+    payment_reminders_paused_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -205,3 +222,5 @@ class ImportJob(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The uploaded file was deleted (IMPORT_FILE_RETENTION_DAYS after the import finished).
+    content_deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -25,7 +25,7 @@ DEFAULT_SEED = 2026
 # holidays. So the demo departments call and text round the clock with no rest days (a
 # training session sees the reminder SMS arrive on the sandbox phone at once; set SMS hours
 # on the department settings page to see a message wait for the morning). A real department
-# keeps the defaults (09:00-20:00, sun,holidays).
+# keeps the defaults (09:00-20:00, sat,sun,holidays,year_end).
 _DEMO_HOURS = dict(calling_hours="00:00-24:00", sms_hours="00:00-24:00", rest_days="none")
 DEPARTMENTS = {
     "TAX": DepartmentSettings(

@@ -67,6 +67,8 @@ def evaluate_after_call(attempt, now: datetime) -> list[EscalationFiring]:
             break  # an earlier rule handed it over; a held or closed case gets nothing more
         if not _counts(rule, attempt):
             continue
+        if attempt.over_cap and rule.action == Action.SEND_SMS:
+            continue  # a call over the attempt caps (a retried client...) never texts anyone
         row = db.session.execute(streak_query(rule, now, case_id=case.id)).first()
         if row is None:
             continue

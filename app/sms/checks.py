@@ -8,11 +8,15 @@ from app import signals
 from app.cases.models import Case, CaseStatus, Phone, PhoneKind
 from app.sms.models import SmsMessage, SuppressReason
 
+# The idempotency keys of the inbox's auto-acknowledgements (not payment reminders).
+ACK_KEY_PREFIX = "ack:"
+
 
 def best_mobile(case: Case) -> Phone | None:
     """The case's first consented, usable, not opted-out mobile number, or None."""
     for phone in case.taxpayer.phones:  # ordered by position
-        if phone.kind == PhoneKind.MOBILE and phone.consent and phone.usable and not phone.opted_out:
+        if (phone.kind == PhoneKind.MOBILE and phone.consent and phone.usable and not phone.opted_out
+                and phone.wrong_person_at is None):
             return phone
     return None
 
@@ -27,6 +31,9 @@ def suppression_reason(message: SmsMessage, now: datetime) -> str | None:
             return SuppressReason.CASE_ON_HOLD
         if case.balance <= 0:
             return SuppressReason.PAID
+        paused = case.payment_reminders_paused_until
+        if paused is not None and paused > now and not message.idempotency_key.startswith(ACK_KEY_PREFIX):
+            return SuppressReason.RECENT_PAYMENT  # a reply said "paid" (app.inbox)
     if phone is not None:
         if phone.opted_out:
             return SuppressReason.OPTED_OUT
@@ -34,5 +41,7 @@ def suppression_reason(message: SmsMessage, now: datetime) -> str | None:
             return SuppressReason.NO_CONSENT
         if not phone.usable:
             return SuppressReason.PHONE_UNUSABLE
+        if phone.wrong_person_at is not None:
+            return SuppressReason.WRONG_PERSON  # a reply said so (app.inbox)
     vetoes = signals.answers(signals.sms_send_check, message, case=case, now=now)
     return vetoes[0] if vetoes else None

@@ -21,10 +21,10 @@ from sqlalchemy import select
 
 from app import clock
 from app.audit.services import record
-from app.auth.calendar import is_allowed, next_allowed
+from app.auth.calendar import next_allowed, overlap
 from app.extensions import db
 from app.queue import enqueue_after_commit
-from app.sms import ratelimit
+from app.sms import caps, ratelimit
 from app.sms.checks import suppression_reason
 from app.sms.failures import back_to_call_queue, mark_dead_number
 from app.sms.models import SmsMessage, SmsPart, SmsStatus
@@ -112,14 +112,21 @@ def _check(message: SmsMessage, now: datetime) -> str | None:
         message.status, message.reason, message.updated_at = SmsStatus.SUPPRESSED, str(reason), now
         record(None, "sms.suppress", "sms_message", message.id, now, reason=str(reason))
         return f"suppressed: {reason}"
-    dept = message.department
-    zone = clock.local_zone()
-    if is_allowed(now, dept.sms_start, dept.sms_end, dept.rest_days, zone):
-        return None
-    at = next_allowed(now, dept.sms_start, dept.sms_end, dept.rest_days, zone)
-    if at is None:  # every day of the coming year is a rest day
+    window = sms_window(message.department)
+    at = window and next_allowed(now, *window, message.department.rest_calendar, clock.local_zone())
+    if at is None:  # every day of the coming year is a rest day (or no hours at all)
         _fail(message, now, "no_sms_hours", "the department has no SMS hours in the coming year")
         return "failed: no SMS hours"
+    if at <= now:
+        verdict, later = caps.recheck_at_send(message, now)
+        if verdict == "ok":
+            return None
+        if verdict == "suppress":
+            message.status, message.reason, message.updated_at = SmsStatus.SUPPRESSED, caps.REASON, now
+            record(None, "sms.suppress", "sms_message", message.id, now, reason=caps.REASON)
+            return f"suppressed: {caps.REASON}"
+        at = later
+        message.reason = caps.REASON
     message.status, message.scheduled_for, message.updated_at = SmsStatus.SCHEDULED, at, now
     requeue(message, at)
     return f"scheduled for {at.isoformat()}"
@@ -134,6 +141,12 @@ def enqueue_send(message: SmsMessage, at: datetime | None = None) -> None:
     """Give `message` a fresh job id and start its send job after commit (at `at`, if given)."""
     message.job_id = job_id_for(message)
     enqueue_after_commit(send_sms, message.id, queue=SMS_QUEUE, job_id=message.job_id, at=at)
+
+
+def sms_window(dept):
+    """The department's SMS hours inside its calling hours (an SMS asks the citizen to call
+    back: the line must be staffed), or None when they do not meet."""
+    return overlap((dept.sms_start, dept.sms_end), (dept.calling_start, dept.calling_end))
 
 
 def requeue(message: SmsMessage, at: datetime | None = None) -> None:

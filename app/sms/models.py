@@ -1,10 +1,10 @@
 """SMS: per-department templates, the outbox (one row per message, one per provider part),
 and replies received from citizens."""
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import Department, User
@@ -41,7 +41,11 @@ class SuppressReason(StrEnum):
     PHONE_UNUSABLE = "phone_unusable"
     PROMISE_PENDING = "promise_pending"  # the promises issue: no reminder while a promise runs
     CANCELLED = "cancelled"  # by a supervisor
-    RECENT_PAYMENT = "recent_payment"  # issue 9: a payment within PAYMENT_LAG_DAYS (escalation.guards)
+    RECIPIENT_CAP = "recipient_cap"  # SMS_MAX_PER_NUMBER_PER_DAY / _WEEK reached for the number
+    # Issue 9: a payment within PAYMENT_LAG_DAYS (escalation.guards); issue 10: a reply saying
+    # "paid" paused the case's payment reminders (Case.payment_reminders_paused_until, sms.checks).
+    RECENT_PAYMENT = "recent_payment"
+    WRONG_PERSON = "wrong_person"  # a reply said the number is not the taxpayer's
 
 
 class SmsTemplate(db.Model):
@@ -72,6 +76,8 @@ class SmsMessage(db.Model):
         Index("ix_sms_messages_pending", "status", "scheduled_for",
               postgresql_where=text("status IN ('queued', 'scheduled', 'sending')"),
               sqlite_where=text("status IN ('queued', 'scheduled', 'sending')")),
+        # The contact caps count one number's messages per local day (app.sms.caps).
+        Index("ix_sms_messages_cap", "to_e164", "cap_day"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -110,6 +116,12 @@ class SmsMessage(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The local day the message counts for under the contact caps, and whether it is exempt
+    # from the daily cap (a promise-due reminder, an auto-acknowledgement): see app.sms.caps.
+    cap_day: Mapped[date | None] = mapped_column(Date)
+    daily_cap_exempt: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The text was blanked after SMS_TEXT_RETENTION_DAYS (app.sms.retention).
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     department: Mapped[Department] = relationship()
     case: Mapped[Case | None] = relationship()
@@ -138,10 +150,25 @@ class SmsPart(db.Model):
     message: Mapped[SmsMessage] = relationship(back_populates="parts")
 
 
+class ReplyState(StrEnum):
+    NEW = "new"
+    ASSIGNED = "assigned"
+    DONE = "done"
+
+
+class ReplyClass(StrEnum):
+    SAYS_PAID = "says_paid"
+    CALLBACK = "callback"
+    WRONG_PERSON = "wrong_person"
+    OTHER = "other"
+
+
 class InboundSms(db.Model):
-    """A reply from a citizen; an opt-out keyword opts the number out."""
+    """A reply from a citizen; an opt-out keyword opts the number out. Any other reply lands
+    in the inbox of the department whose sender ID received it (app.inbox)."""
 
     __tablename__ = "inbound_sms"
+    __table_args__ = (Index("ix_inbound_sms_inbox", "department_id", "state", "received_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     provider_message_id: Mapped[str] = mapped_column(String(64), unique=True)
@@ -151,3 +178,14 @@ class InboundSms(db.Model):
     keyword: Mapped[str] = mapped_column(String(32), default="")
     opt_out: Mapped[bool] = mapped_column(default=False)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The inbox (None: not routed to a department, or an opt-out): see app.inbox.
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    classification: Mapped[str] = mapped_column(String(16), default=ReplyClass.OTHER,
+                                                server_default=ReplyClass.OTHER.value)
+    state: Mapped[str] = mapped_column(String(12), default=ReplyState.NEW, server_default=ReplyState.NEW.value)
+    handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # text blanked (retention)
+
+    department: Mapped[Department | None] = relationship()
+    handled_by: Mapped[User | None] = relationship()

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from app.audit.services import record
 from app.cases.models import Case, Phone
 from app.extensions import db
+from app.sms import caps
 from app.sms.encoding import cost, shape
 from app.sms.jobs import SMS_QUEUE, enqueue_send  # noqa: F401 (SMS_QUEUE: the outbox's queue)
 from app.sms.models import SmsMessage, SmsStatus, SuppressReason
@@ -56,12 +57,26 @@ def message_by_key(key: str) -> SmsMessage | None:
 def queue_sms(
     case: Case, phone: Phone, text: str, *, idempotency_key: str, now: datetime,
     rule=None, template=None, language: str = "ja", actor=None, not_before: datetime | None = None,
+    daily_cap_exempt: bool | None = None,
 ) -> SmsMessage:
     """Create the message row (status queued) and its send job after commit; the same
-    idempotency key twice returns the first message and queues nothing."""
+    idempotency key twice returns the first message and queues nothing.
+
+    The contact caps (app.sms.caps) are decided here, under the number's lock: over the
+    weekly cap the row is made `suppressed` (recipient_cap) and no job is started; over the
+    daily cap it is `scheduled` for the next day with room. A promise-due rule's message is
+    exempt from the daily cap unless `daily_cap_exempt` says otherwise."""
     existing = message_by_key(idempotency_key)
     if existing is not None:
         return existing
+    if daily_cap_exempt is None:
+        daily_cap_exempt = str(getattr(rule, "trigger", "")) == "promise_due"
+    caps.lock_number(phone.e164)
+    existing = message_by_key(idempotency_key)  # made by whoever held the lock before us
+    if existing is not None:
+        return existing
+    planned = caps.planned_moment(case.department, not_before or now)
+    verdict, cap_day, later = caps.decide(phone.e164, planned, case.department, daily_cap_exempt)
     text_shape = shape(text)
     message = SmsMessage(
         department_id=case.department_id, case_id=case.id, phone_id=phone.id,
@@ -71,9 +86,18 @@ def queue_sms(
         text=text, language=language, encoding=text_shape.encoding, segments=text_shape.segments,
         cost=cost(text_shape.segments, current_app.config["SMS_COST_PER_SEGMENT"]),
         status=SmsStatus.QUEUED, scheduled_for=not_before, created_at=now, updated_at=now,
+        cap_day=cap_day, daily_cap_exempt=daily_cap_exempt,
     )
+    if verdict == "later":
+        message.status, message.scheduled_for, message.reason = SmsStatus.SCHEDULED, later, caps.REASON
+        not_before = later
+    elif verdict == "suppress":
+        message.status, message.reason = SmsStatus.SUPPRESSED, caps.REASON
     saved = insert_once(message, lambda: message_by_key(message.idempotency_key))
     if saved is not message:
         return saved
+    if verdict == "suppress":
+        record(actor, "sms.suppress", "sms_message", message.id, now, reason=caps.REASON)
+        return message
     enqueue_send(message, at=not_before if not_before and not_before > now else None)
     return message

@@ -240,6 +240,8 @@ def handle_inbound(params: dict, now: datetime) -> InboundSms | None:
     record(None, "sms.inbound", "inbound_sms", row.id, now, opt_out=row.opt_out)
     if keyword is not None:
         opt_out_number(msisdn, None, now, source="inbound", inbound_id=row.id)
+    else:
+        signals.reply_received.send(row, now=now)  # the inbox routes and classifies it
     return row
 
 

@@ -4,7 +4,7 @@ entries, and the words the templates show for SMS statuses and reasons."""
 from collections.abc import Iterable
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from app.cases import timeline
@@ -33,7 +33,9 @@ REASON_LABELS = {
     SuppressReason.PHONE_UNUSABLE: _l("number unusable"),
     SuppressReason.PROMISE_PENDING: _l("promise pending"),
     SuppressReason.CANCELLED: _l("cancelled"),
+    SuppressReason.RECIPIENT_CAP: _l("contact cap for this number reached"),
     SuppressReason.RECENT_PAYMENT: _l("recent payment"),
+    SuppressReason.WRONG_PERSON: _l("the number said it is the wrong person"),
     "no_provider_answer": _l("no answer from the SMS provider"),
     "receipt_unknown": _l("the network did not report delivery"),
 }
@@ -50,11 +52,15 @@ def messages_of(case: Case) -> list[SmsMessage]:
 
 
 def replies_of(case: Case) -> list[InboundSms]:
-    """Replies received from any of the case's phone numbers, newest first."""
+    """Replies from any of the case's phone numbers to the case's own department (its inbox),
+    and opt-outs (the phone's state is shown on every case), newest first. A reply to another
+    department never shows here."""
     numbers = [p.e164 for p in case.taxpayer.phones]
     if not numbers:
         return []
-    stmt = (select(InboundSms).where(InboundSms.msisdn.in_(numbers))
+    stmt = (select(InboundSms).where(InboundSms.msisdn.in_(numbers),
+                                     or_(InboundSms.department_id == case.department_id,
+                                         InboundSms.opt_out.is_(True)))
             .order_by(InboundSms.received_at.desc(), InboundSms.id.desc()))
     return list(db.session.scalars(stmt))
 
@@ -77,7 +83,8 @@ def reply_entries(case: Case, **_) -> Iterable[timeline.TimelineEntry]:
     for reply in replies_of(case):
         yield timeline.TimelineEntry(
             kind="sms_reply", at=reply.received_at, label="opt_out" if reply.opt_out else "reply",
-            details={"from": reply.msisdn, "text": reply.text, "keyword": reply.keyword}, row=reply,
+            details={"from": reply.msisdn, "text": reply.text, "keyword": reply.keyword,
+                     "classification": reply.classification, "state": reply.state}, row=reply,
         )
 
 

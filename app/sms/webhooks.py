@@ -1,10 +1,12 @@
 """Vonage's webhooks: delivery receipts (/webhooks/vonage/status) and replies
 (/webhooks/vonage/inbound), as GET query strings, form POSTs or JSON POSTs.
 
-With VONAGE_SIGNATURE_SECRET set, a request whose `sig` does not verify (the SDK's own
-check) or whose `timestamp` is more than 5 minutes off gets 401 and changes nothing.
-A malformed body gets 400; everything Vonage should not send again gets 200 (it retries
-on anything else). Also plugs the rest of the SMS screens into the app (see `init_app`).
+A request whose `sig` does not verify with VONAGE_SIGNATURE_SECRET (the SDK's own check) or
+whose `timestamp` is more than 5 minutes off gets 401 and changes nothing; without a secret
+every request is refused (401), in sandbox mode too (the sandbox phone has a route of its
+own), unless VONAGE_ALLOW_UNSIGNED=1 says otherwise (a warning at start and on /admin/ops).
+A malformed body, or a `timestamp` that is not a plausible Unix time, gets 400; everything
+Vonage should not send again gets 200 (it retries on anything else). Also plugs the rest of the SMS screens into the app (see `init_app`).
 """
 
 import json
@@ -28,13 +30,17 @@ csrf.exempt(bp)
 MAX_BODY_BYTES = 16 * 1024  # a receipt is ~500 bytes, a reply part at most a few hundred more
 MAX_FIELDS = 64
 MAX_CLOCK_SKEW_SECONDS = 5 * 60
+MAX_TIMESTAMP_DIGITS = 11  # Unix seconds: 10 digits until the year 2286
+UNSIGNED_WARNING = "VONAGE_ALLOW_UNSIGNED=1: Vonage webhooks are accepted without a valid signature."
 
 
 def init_app(app) -> None:
     """Register the webhooks; warn when they are accepted unsigned."""
     app.register_blueprint(bp)
-    if provider_name(app.config) == "vonage" and not app.config.get("VONAGE_SIGNATURE_SECRET"):
-        app.logger.warning("VONAGE_SIGNATURE_SECRET is not set: Vonage webhooks are accepted unsigned.")
+    if app.config.get("VONAGE_ALLOW_UNSIGNED"):
+        app.logger.warning(UNSIGNED_WARNING)
+    elif provider_name(app.config) == "vonage" and not app.config.get("VONAGE_SIGNATURE_SECRET"):
+        app.logger.warning("VONAGE_SIGNATURE_SECRET is not set: every Vonage webhook is refused (401).")
 
 
 def _form(raw: bytes) -> dict:
@@ -85,13 +91,28 @@ def _storable(params: dict) -> dict:
     return params
 
 
+def check_timestamp(params: dict) -> None:
+    """A `timestamp`, when there is one, must be a plausible Unix time (ReceiptError)."""
+    timestamp = params.get("timestamp")
+    if timestamp is None:
+        return
+    if isinstance(timestamp, bool) or not isinstance(timestamp, str | int):
+        raise ReceiptError("timestamp must be a Unix time")
+    value = str(timestamp).strip()
+    if not value.isascii() or not value.isdigit() or len(value) > MAX_TIMESTAMP_DIGITS:
+        raise ReceiptError("timestamp must be a Unix time")
+
+
 def signature_ok(params: dict, now_ts: float) -> bool:
-    """True without a signature secret; else `sig` must verify and `timestamp` be recent."""
+    """`sig` must verify with the signature secret and `timestamp` be recent. Without a secret
+    nothing verifies; VONAGE_ALLOW_UNSIGNED=1 lets a request without a `sig` through."""
     config = current_app.config
     secret = config.get("VONAGE_SIGNATURE_SECRET")
-    if not secret:
-        return True
     sig, timestamp = params.get("sig"), params.get("timestamp")
+    if config.get("VONAGE_ALLOW_UNSIGNED") and (not secret or sig in (None, "")):
+        return True
+    if not secret:
+        return False
     # compare_digest refuses non-ASCII text with a TypeError: such a sig is simply wrong.
     if not isinstance(sig, str) or not sig or not sig.isascii() or isinstance(timestamp, bool):
         return False
@@ -110,6 +131,7 @@ def _handle(kind: str, apply):
     now = clock.utcnow()
     try:
         params = read_params()
+        check_timestamp(params)
     except ReceiptError as exc:
         return jsonify(error=str(exc)), 400
     if not signature_ok(params, now.timestamp()):

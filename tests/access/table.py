@@ -92,6 +92,11 @@ ACCESS = {
     ("POST", "/webhooks/vonage/status"):                      (200,  200, 200, 200, 200,   NA,  NA),
     ("GET",  "/webhooks/vonage/inbound"):                     (200,  200, 200, 200, 200,   NA,  NA),
     ("POST", "/webhooks/vonage/inbound"):                     (200,  200, 200, 200, 200,   NA,  NA),
+    ("POST", "/cases/<int:case_id>/phones/<int:phone_id>/restore-sms"):
+                                                              (LOGIN, 403, 302, 403, 302,  403, 404),
+    ("GET",  "/sms/inbox"):                                   (LOGIN, 200, 200, 200, 200,  404, 404),
+    ("POST", "/sms/inbox/<int:reply_id>"):                    (LOGIN, 302, 302, 403, 302,  404, 404),
+    ("POST", "/sms/inbox/settings/<code>"):                   (LOGIN, 403, 302, 403, 302,  403, 404),
     ("GET",  "/healthz"):                                     (200,  200, 200, 200, 200,   NA,  NA),
     ("GET",  "/readyz"):                                      (200,  200, 200, 200, 200,   NA,  NA),
     ("GET",  "/admin/ops"):                                   (LOGIN, 403, 403, 403, 200,  NA,  NA),
@@ -108,6 +113,8 @@ ACCESS = {
     ("POST", "/api/v1/imports"):                              (401,  403, 202, 202, 202,   NA,  NA),
     ("GET",  "/api/v1/imports/<int:import_id>"):              (401,  403, 200, 200, 200,   403, 404),
     ("POST", "/api/v1/payments"):                             (401,  403, 403, 201, 201,   NA,  NA),
+    ("GET",  "/api/v1/inbox"):                                (401,  200, 200, 200, 200,   404, 404),
+    ("POST", "/api/v1/inbox/<int:reply_id>"):                 (401,  200, 200, 403, 200,   404, 404),
     ("GET",  "/api/v1/reports/summary"):                      (401,  403, 200, 200, 200,   403, 404),
 }
 # fmt: on
@@ -184,9 +191,14 @@ REQUESTS = {
     ("POST", "/api/v1/payments"): Req(json={"payment_ref": "P-{uid}", "case_ref": "{case_ref}",
                                             "amount": 100, "paid_on": "2026-11-16"}),
     ("GET", "/api/v1/reports/summary"): Req(query=PERIOD),
+    ("GET", "/sms/inbox"): Req(query={"department": "{dept}"}),
+    ("POST", "/sms/inbox/<int:reply_id>"): Req(data={"state": "done"}),
+    ("POST", "/sms/inbox/settings/<code>"): Req(data={"auto_ack_template_id": ""}),
+    ("GET", "/api/v1/inbox"): Req(query={"department": "{dept}"}),
+    ("POST", "/api/v1/inbox/<int:reply_id>"): Req(json={"state": "done"}),
 }
 
 # A rule's argument -> the placeholder that fills it.
 ARGUMENTS = {"case_id": "{case}", "phone_id": "{phone}", "rule_id": "{rule}", "template_id": "{template}",
-             "import_id": "{import}", "report_id": "{report}", "code": "{dept}", "lang": "en",
+             "import_id": "{import}", "report_id": "{report}", "reply_id": "{reply}", "code": "{dept}", "lang": "en",
              "filename": "app.css", "job_id": "no-such-job"}

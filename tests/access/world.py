@@ -14,7 +14,7 @@ from app.cases.models import CaseStatus
 from app.escalation.rules import ESCALATED
 from app.extensions import db
 from app.reports.models import ArchivedReport
-from app.sms.models import SmsPart, SmsStatus
+from app.sms.models import InboundSms, SmsPart, SmsStatus
 from app.sms.outbox import queue_sms
 from tests import factories as f
 from tests.escalation.helpers import default_rule
@@ -59,12 +59,15 @@ def _place(dept, n: int) -> dict:
                         idempotency_key=f"access:{dept.code}", now=NOW)
     message.parts.append(SmsPart(provider_message_id=f"sandbox-access{n}", status=SmsStatus.SENT))
     message.status, message.sent_at, message.parts_expected = SmsStatus.SENT, NOW, 1
+    reply = InboundSms(provider_message_id=f"access-in{n}", msisdn=case.taxpayer.phones[0].e164,
+                       to=dept.sender_id, text="折り返しお願いします", received_at=NOW, department_id=dept.id)
+    db.session.add(reply)
     db.session.commit()
     return {
         "dept": dept.code, "dept_name": dept.name, "sender": dept.sender_id, "case": case.id,
         "case_ref": case.case_ref, "phone": case.taxpayer.phones[0].id, "held": held.id,
         "number": case.taxpayer.phones[0].e164, "rule": rule.id, "template": rule.template_id,
-        "import": job.id, "report": report.id,
+        "import": job.id, "report": report.id, "reply": reply.id,
     }
 
 

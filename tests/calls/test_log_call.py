@@ -67,10 +67,11 @@ def test_fixed_line_no_answer_schedules_a_retry_inside_calling_hours(app):
     case = f.case(dept, phones=FIXED)
     _log(case, op, "no_answer")  # 10:00 JST + 4 h
     assert case.next_action_at == datetime(2026, 11, 16, 5, 0, tzinfo=UTC)  # 14:00 JST
-    # Friday 2026-11-20 18:00 JST + 4 h is after hours; Sat 21 is a workday, so 09:00 then.
+    # Friday 2026-11-20 18:00 JST + 4 h is after hours; Saturday and Sunday are rest days (the
+    # default since issue 10) and Monday 23 a public holiday: Tuesday 24 09:00.
     late = f.case(dept, phones=FIXED)
     _log(late, op, "busy", now=datetime(2026, 11, 20, 9, 0, tzinfo=UTC))
-    assert late.next_action_at == datetime(2026, 11, 21, 0, 0, tzinfo=UTC)
+    assert late.next_action_at == datetime(2026, 11, 24, 0, 0, tzinfo=UTC)
     # Saturday 21 at 18:00 JST: Sunday is a rest day and Monday 23 a public holiday.
     weekend = f.case(dept, phones=FIXED)
     _log(weekend, op, "voicemail", now=datetime(2026, 11, 21, 9, 0, tzinfo=UTC))

@@ -78,10 +78,11 @@ def test_calls_to_a_fixed_line_never_make_an_sms(dept):
         call(only_fixed, "no_answer", at(hour))
         call(both, "no_answer", at(hour))  # always the fixed line
     assert messages() == [] and firing_count() == 0
-    # One call to the mobile is not two.
-    call(both, "no_answer", at(9), phone_index=1)
+    # One call to the mobile is not two (the next day: a call over the attempt caps, the 4th of
+    # a day, fires no SMS rule).
+    call(both, "no_answer", at(24), phone_index=1)
     assert messages() == []
-    call(both, "no_answer", at(11), phone_index=1)
+    call(both, "no_answer", at(26), phone_index=1)
     assert [m.to_e164 for m in messages(both)] == ["+819011112222"]
 
 
@@ -95,7 +96,7 @@ def test_a_fixed_line_call_does_not_send_a_pending_sms_either(dept):
     db.session.commit()
     call(case, "no_answer", at(6), phone_index=1)
     assert messages() == []
-    call(case, "no_answer", at(9))
+    call(case, "no_answer", at(days=1))  # the next day: a 4th call today would be over the caps
     assert len(messages(case)) == 1
 
 
@@ -186,7 +187,7 @@ def test_other_outcomes_neither_count_nor_break_the_streak(dept):
     call(case, "third_party", at(1))
     call(case, "wrong_number", at(2), phone_index=1)
     assert messages() == []
-    call(case, "no_answer", at(5))
+    call(case, "no_answer", at(days=1))  # the next day: a 4th call today would be over the caps
     assert len(messages(case)) == 1
 
 
@@ -221,7 +222,7 @@ def test_two_rules_sms_at_two_and_priority_at_three(dept):
     assert len(messages(case)) == 1 and case.priority == 10
     call(case, "no_answer", at(6))
     assert case.priority == 260 and len(messages(case)) == 1
-    call(case, "no_answer", at(9))
+    call(case, "no_answer", at(days=1))  # the next day: a 4th call today would be over the caps
     assert case.priority == 260  # once per streak (the SMS rule started its second one)
     outcomes = sorted(db.session.scalars(select(EscalationFiring.outcome)))
     assert outcomes == ["priority_raised", "queued", "queued"]

@@ -122,6 +122,6 @@ def test_a_pending_promise_keeps_the_case_out_of_the_queue(dept, op):
     log_call(case, case.taxpayer.phones[0], "answered", "outbound", None, op, f.WORKDAY_MORNING)
     db.session.commit()
     assert case.next_action_at == local(date(2026, 11, 24), 9)
-    assert claim_next(op, local(date(2026, 11, 21), 19), 15).id == other.id  # Saturday: still resting
+    assert claim_next(op, local(date(2026, 11, 20), 19), 15).id == other.id  # Friday: still resting
     db.session.commit()
     assert claim_next(op, local(date(2026, 11, 24), 9, 5), 15).id == case.id

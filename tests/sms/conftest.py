@@ -119,7 +119,7 @@ def make_message(case=None, text: str = "【税務課】お支払いのご確認
 
 def open_all_day():
     """A department that may send SMS at any hour on any day (tests on the real clock)."""
-    return f.department("TAX", sms_hours="00:00-24:00", rest_days="none")
+    return f.department("TAX", sms_hours="00:00-24:00", calling_hours="00:00-24:00", rest_days="none")
 
 
 def statuses(ids) -> dict[int, str]:

@@ -184,7 +184,7 @@ def test_without_redis_the_same_job_runs_in_process(app, fake_vonage):
     app.config.update(REDIS_URL=None, SMS_RETRY_BASE_SECONDS=0.1)
     queue.init_app(app)
     try:
-        dept = f.department("TAX", sms_hours="00:00-24:00", rest_days="none")
+        dept = f.department("TAX", sms_hours="00:00-24:00", calling_hours="00:00-24:00", rest_days="none")
         fake_vonage.answer_next(1, "1", "Throttled")  # one retry goes through a timer
         ids = [make_message(f.case(dept), now=real_clock.utcnow()) for _ in range(3)]
         def all_sent() -> bool:

@@ -14,7 +14,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from app import clock
 from app.auth.access import ALL_DEPARTMENTS
@@ -120,8 +120,10 @@ def conversation(number: str, user, limit: int = 100) -> list[Bubble]:
     bubbles = [Bubble(True, m.sender, m.text, m.sent_at, m.status, f"out-{m.id}") for m in outbound]
     if not bubbles:
         return []
-    replies = db.session.scalars(select(InboundSms).where(InboundSms.msisdn == number)
-                                 .order_by(InboundSms.id.desc()).limit(limit))
+    reply_stmt = select(InboundSms).where(InboundSms.msisdn == number)
+    if user.role not in ALL_DEPARTMENTS:  # another department's replies are not this user's
+        reply_stmt = reply_stmt.where(or_(InboundSms.department_id == user.department_id, InboundSms.opt_out))
+    replies = db.session.scalars(reply_stmt.order_by(InboundSms.id.desc()).limit(limit))
     bubbles += [Bubble(False, r.msisdn, r.text, r.received_at, "reply", f"in-{r.id}") for r in replies]
     return sorted(bubbles, key=lambda b: (b.at, not b.incoming, b.key))  # a reply after its message
 
