@@ -6,6 +6,7 @@ what happened without personal data. The pool reconnects by itself afterwards (p
 import logging
 
 from flask import Flask, jsonify, request
+from pydantic import ValidationError
 from sqlalchemy.exc import OperationalError
 
 from app.extensions import db
@@ -18,10 +19,24 @@ MESSAGE = ("一時的に利用できません。しばらくしてからもう�
 
 def init_app(app: Flask) -> None:
     app.register_error_handler(OperationalError, database_unavailable)
+    app.register_error_handler(ValidationError, unreadable_answer)
 
 
-def database_unavailable(exc: OperationalError):
-    log.warning("database unavailable: %s", type(exc.orig).__name__ if exc.orig else type(exc).__name__)
+def unreadable_answer(exc: ValidationError):
+    """A response model read its row after the commit (attributes are reloaded) and the
+    database went away meanwhile: pydantic wraps the OperationalError in a ValidationError. That
+    is the database being unavailable (503, try again), not a bug; any other ValidationError
+    that reaches here is one (500)."""
+    lost = [e for e in exc.errors() if e["type"] == "get_attribute_error"
+            and str(e.get("ctx", {}).get("error", "")).startswith("OperationalError")]
+    if not lost:
+        raise exc
+    return database_unavailable(exc)
+
+
+def database_unavailable(exc: Exception):
+    orig = getattr(exc, "orig", None)
+    log.warning("database unavailable: %s", type(orig).__name__ if orig else type(exc).__name__)
     try:
         db.session.rollback()
     except Exception:  # the connection is gone: the session is removed at teardown anyway
