@@ -39,8 +39,8 @@ def database_unavailable(exc: Exception):
     log.warning("database unavailable: %s", type(orig).__name__ if orig else type(exc).__name__)
     try:
         db.session.rollback()
-    except Exception:  # the connection is gone: the session is removed at teardown anyway
-        pass
+    except Exception:  # the connection is gone: drop it unrolled-back, or the request's
+        db.session.invalidate()  # teardown (session.remove) would try the rollback again and raise
     headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
     if request.path.startswith(("/api/", "/webhooks/")):
         return jsonify(error="the database is unavailable, try again shortly", fields={}), 503, headers
