@@ -38,8 +38,13 @@ def old_app():
 
 def test_upgrade_keeps_identity_and_balances(old_app):
     upgrade(revision="0005")
-    dept = f.department("TAX")
     now = f.WORKDAY_MORNING
+    # The department as the 0005 schema has it (the ORM model knows later columns).
+    dept_id = db.session.execute(text(
+        "INSERT INTO departments (code, name, sender_id, callback_phone, calling_start, calling_end,"
+        " sms_start, sms_end, rest_days, max_calls_per_day, max_calls_per_week, created_at)"
+        " VALUES ('TAX', '税務課', 'TAX', '048-555-0100', '09:00', '20:00', '09:00', '20:00',"
+        " 'sun,holidays', 3, 7, :now) RETURNING id"), {"now": now}).scalar_one()
     sql = [
         ("INSERT INTO taxpayers (taxpayer_ref, name, name_kana, address, search_key, created_at) "
          "VALUES ('T001', '山田 太郎', 'ヤマダ タロウ', '', '', :now)"),
@@ -55,7 +60,7 @@ def test_upgrade_keeps_identity_and_balances(old_app):
          "SELECT 'P1', id, 20000, '2026-11-01', 'csv', :now FROM cases"),
     ]
     for statement in sql:
-        db.session.execute(text(statement), {"now": now, "dept": dept.id})
+        db.session.execute(text(statement), {"now": now, "dept": dept_id})
     db.session.commit()
 
     upgrade()

@@ -19,8 +19,8 @@ from app.cases.models import Case, CaseStatus, Phone, Taxpayer
 from app.extensions import db
 from app.inbox.classify import classify
 from app.inbox.models import InboxSettings
-from app.sms.models import InboundSms, ReplyClass, ReplyState, SmsMessage
 from app.sms.checks import ACK_KEY_PREFIX
+from app.sms.models import InboundSms, ReplyClass, ReplyState, SmsMessage
 from app.sms.outbox import queue_sms
 from app.sms.templates import render
 

@@ -7,9 +7,9 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 from sqlalchemy import select
 
+from app.auth.calendar import is_allowed, is_rest_day, next_allowed
 from app.auth.departments import DepartmentError, parse_closures
 from app.auth.models import Department
-from app.auth.calendar import is_allowed, is_rest_day, next_allowed
 from app.calls.claims import claim_next, why_nothing
 from app.extensions import db
 from app.sms.jobs import send_sms

@@ -10,8 +10,8 @@ from app.calls.claims import claim_next
 from app.cases.models import Case, Phone
 from app.extensions import db
 from app.inbox import services
-from app.sms.models import InboundSms, SmsMessage, SmsTemplate
 from app.sms.checks import best_mobile, suppression_reason
+from app.sms.models import InboundSms, SmsMessage, SmsTemplate
 from app.sms.outbox import queue_sms
 from tests import factories as f
 from tests.escalation.helpers import call
