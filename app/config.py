@@ -60,6 +60,8 @@ def from_environment(instance_path: str) -> dict:
         "SMS_RATE_PER_SECOND": float(env.get("SMS_RATE_PER_SECOND", "30")),
         "SMS_COST_PER_SEGMENT": float(env.get("SMS_COST_PER_SEGMENT", "10")),  # yen, estimate
         "SMS_MAX_ATTEMPTS": int(env.get("SMS_MAX_ATTEMPTS", "8")),
+        # A phone is verified for personal SMS this long after an identity-confirmed answered call.
+        "VERIFIED_PHONE_DAYS": int(env.get("VERIFIED_PHONE_DAYS", "180")),
         "SMS_SENDING_STUCK_MINUTES": int(env.get("SMS_SENDING_STUCK_MINUTES", "10")),
         # Backoff between retries of a throttled or failed send: base x 2^(attempt-1), capped.
         "SMS_RETRY_BASE_SECONDS": float(env.get("SMS_RETRY_BASE_SECONDS", "2")),

@@ -134,10 +134,13 @@ PAYMENT_LAG_DAYS) and `sms` itself (the number was opted out).
 
 template_users = _signals.signal("template-users", doc="""
 Who sends this SMS template? Asked by the template editor: a template an active rule sends
-may not be deactivated, nor lose the language the rule sends.
+may not be deactivated, nor lose the language the rule sends, nor become personal when it is
+a rule's generic fallback; the editor also shows what a personal template's rules send to a
+phone that is not verified.
 
-sender: the `SmsTemplate`. A receiver returns a list of objects with `id`, `name` and
-`language` (`escalation`: its active send_sms rules).
+sender: the `SmsTemplate`. A receiver returns a list of objects with `id`, `name`,
+`language`, `template_id`, `fallback_template_id` and `fallback_template` (`escalation`: its
+active send_sms rules sending the template or falling back to it).
 """)
 
 case_timeline = _signals.signal("case-timeline", doc="""

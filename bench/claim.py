@@ -59,8 +59,9 @@ RAW_STREAM = """
            AND a.direction = 'outbound' AND a.at >= %(midnight)s) < %(per_day)s
       AND (SELECT count(*) FROM call_attempts a WHERE a.case_id = c.id
            AND a.direction = 'outbound' AND a.at >= %(week_ago)s) < %(per_week)s
-      AND EXISTS (SELECT 1 FROM phones p WHERE p.taxpayer_id = c.taxpayer_id
-                  AND p.usable AND NOT p.opted_out)
+      AND EXISTS (SELECT 1 FROM phones p WHERE p.taxpayer_id = c.taxpayer_id AND p.usable
+                  AND NOT EXISTS (SELECT 1 FROM phone_consents pc WHERE pc.phone_id = p.id AND pc.opted_out
+                                  AND (pc.department_id = c.department_id OR pc.department_id IS NULL)))
     ORDER BY c.promise_broken DESC, c.priority DESC, c.id
     LIMIT 1 FOR UPDATE SKIP LOCKED) s
 """

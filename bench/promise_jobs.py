@@ -53,9 +53,11 @@ def seed_sql(n: int) -> list[str]:
                    true, now(), now())""",
         f"""INSERT INTO taxpayers (id, taxpayer_ref, name, name_kana, address, search_key, created_at)
            SELECT g, 'T' || g, '納税者 ' || g, '', '', '', now() FROM generate_series(1, {n}) g""",
-        f"""INSERT INTO phones (id, taxpayer_id, e164, kind, position, consent, opted_out, usable)
-           SELECT g, g, '+8190' || lpad(g::text, 8, '0'), 'mobile', 1, true, false, true
+        f"""INSERT INTO phones (id, taxpayer_id, e164, kind, position, usable)
+           SELECT g, g, '+8190' || lpad(g::text, 8, '0'), 'mobile', 1, true
            FROM generate_series(1, {n}) g""",
+        f"""INSERT INTO phone_consents (phone_id, department_id, consent, consent_source, opted_out)
+           SELECT g, 1, true, 'import', false FROM generate_series(1, {n}) g""",
         f"""INSERT INTO cases (id, case_ref, taxpayer_id, department_id, status, balance, oldest_due_date,
              priority, promise_broken, next_action_at, created_at, updated_at)
            SELECT g, 'C' || g, g, 1, 'open', 300000, DATE '2025-05-31', 0, false,

@@ -43,7 +43,7 @@ from app import clock, create_app  # noqa: E402
 from app.auth.departments import DepartmentSettings, create_department  # noqa: E402
 from app.auth.services import create_user  # noqa: E402
 from app.calls.services import log_call  # noqa: E402
-from app.cases.models import Case, Charge, Phone, Taxpayer  # noqa: E402
+from app.cases.models import Case, Charge, Phone, PhoneConsent, Taxpayer  # noqa: E402
 from app.cases.search_keys import taxpayer_search_key  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.sms import outbox  # noqa: E402
@@ -87,8 +87,10 @@ def make_cases(count: int, now, first_number: int) -> tuple[int, int, list[int]]
             name, kana = f"山田 太郎{n}", f"ヤマダ タロウ{n}"
             taxpayer = Taxpayer(taxpayer_ref=f"T{n:07d}", name=name, name_kana=kana,
                                 search_key=taxpayer_search_key(name, kana), created_at=now)
-            taxpayer.phones.append(Phone(e164=f"+8190{first_number + n:08d}", kind="mobile", consent=True,
-                                         position=1))
+            phone = Phone(e164=f"+8190{first_number + n:08d}", kind="mobile", position=1)
+            taxpayer.phones.append(phone)
+            db.session.add(PhoneConsent(phone=phone, department_id=dept.id, consent=True,
+                                        consent_source="import"))
             case = Case(case_ref=f"C{n:07d}", taxpayer=taxpayer, department=dept, status="open",
                         balance=50000, priority=0, oldest_due_date=now.date(), created_at=now, updated_at=now)
             case.charges.append(Charge(tax_type="住民税", fiscal_year=2025, amount_due=50000,

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from app.auth.departments import DepartmentSettings, create_department
 from app.auth.models import Department, User
 from app.auth.services import create_user
-from app.cases.models import Case, CaseStatus, Charge, Phone, Taxpayer
+from app.cases.models import Case, CaseStatus, Charge, Phone, PhoneConsent, Taxpayer
 from app.cases.search_keys import taxpayer_search_key
 from app.extensions import db
 
@@ -46,7 +46,11 @@ def case(
         search_key=taxpayer_search_key(f"山田 太郎{n}", f"ヤマダ タロウ{n}"), created_at=WORKDAY_MORNING,
     )
     for position, (e164, kind, consent) in enumerate(phones, start=1):
-        taxpayer.phones.append(Phone(e164=e164, kind=kind, consent=consent, position=position))
+        phone = Phone(e164=e164, kind=kind, position=position)
+        taxpayer.phones.append(phone)
+        if consent:  # the case's department's consent (consent is per department)
+            db.session.add(PhoneConsent(phone=phone, department_id=dept.id, consent=True,
+                                        consent_on=date(2024, 4, 1), consent_source="import"))
     c = Case(
         case_ref=ref, taxpayer=taxpayer, department=dept, status=status, balance=balance,
         priority=priority, oldest_due_date=date(2025, 5, 31), created_at=WORKDAY_MORNING,
@@ -73,3 +77,30 @@ def csrf_from(html: str) -> str:
     )
     assert match, "no CSRF token on the page"
     return match.group(1)
+
+
+def opt_out(phone: Phone, department_id: int | None = None, commit: bool = True) -> PhoneConsent:
+    """Mark `phone` opted out of one department's SMS (None: of every department's)."""
+    from app.cases.consent import row_of
+
+    row = row_of(phone.id, department_id) if phone.id else None
+    if row is None:
+        row = PhoneConsent(phone=phone, department_id=department_id)
+        db.session.add(row)
+    row.opted_out, row.opted_out_at = True, WORKDAY_MORNING
+    if commit:
+        db.session.commit()
+    return row
+
+
+def set_consent(phone: Phone, department_id: int, consent: bool = True, commit: bool = True) -> None:
+    """Give (or take) `phone` the consent of one department."""
+    from app.cases.consent import row_of
+
+    row = row_of(phone.id, department_id)
+    if row is None:
+        row = PhoneConsent(phone=phone, department_id=department_id)
+        db.session.add(row)
+    row.consent, row.consent_source = consent, "import"
+    if commit:
+        db.session.commit()

@@ -5,7 +5,17 @@ def init_app(app) -> None:
     """The API blueprint with every route module, and JSON for unmatched /api/v1 URLs."""
     from werkzeug.exceptions import HTTPException
 
-    from app.api import amount_due, cases, imports, inbox, openapi, payments, promises, reports  # noqa: F401 (routes)
+    from app.api import (  # noqa: F401 (routes)
+        amount_due,
+        cases,
+        configuration,
+        imports,
+        inbox,
+        openapi,
+        payments,
+        promises,
+        reports,
+    )
     from app.api.blueprint import bp, routing_error
 
     app.register_blueprint(bp)

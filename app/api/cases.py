@@ -9,12 +9,14 @@ from flask_login import current_user
 from app import clock
 from app.api.errors import BadRequest, NotFound, Unprocessable
 from app.api.operations import Param, operation
-from app.api.schemas import Call, CallRequest, CaseDetail, CaseSummary
-from app.api.shapes import case_detail
-from app.auth.permissions import CALL_LOGGERS, CASE_READERS
+from app.api.schemas import Call, CallRequest, CaseDetail, CaseSummary, ConsentRequest
+from app.api.schemas import Phone as PhoneShape
+from app.api.shapes import case_detail, phone_shape
+from app.auth.permissions import CALL_LOGGERS, CASE_READERS, CASE_WRITERS
 from app.calls import claims
 from app.calls.services import CallError, call_by_submission_key, log_call
-from app.cases.models import Phone
+from app.cases.consent import set_consent
+from app.cases.models import ConsentSource, Phone
 from app.cases.search import search_cases, visible_case
 from app.extensions import db
 from app.ids import is_id
@@ -72,17 +74,41 @@ def log(case_id: int, body: CallRequest):
         fields["direction"] = "outbound or inbound"
     if body.notes is not None and not isinstance(body.notes, str):
         fields["notes"] = "a string"
+    if not isinstance(body.identity_verified, bool):
+        fields["identity_verified"] = "true or false"
     if fields:
         raise Unprocessable("invalid call", fields)
     phone = db.session.get(Phone, body.phone_id)
     try:
         call = log_call(found, phone, body.outcome, body.direction, body.notes, current_user,
-                        clock.utcnow(), submission_key=key)
+                        clock.utcnow(), submission_key=key, identity_verified=body.identity_verified)
     except CallError as exc:
         db.session.rollback()
         raise Unprocessable(str(exc), exc.fields) from None
     db.session.commit()
     return Call.model_validate(call), 201
+
+
+@operation("POST", "/cases/<int:case_id>/phones/<int:phone_id>/consent", operation_id="recordConsent",
+           tags=("cases",), roles=CASE_WRITERS,
+           summary="Record a phone's consent to SMS from the case's department (audited).",
+           description=OPERATOR_ROLES + " Another department's consent is not touched.",
+           body=ConsentRequest, answers={200: PhoneShape}, errors=(400, 403, 404, 422))
+def record_consent(case_id: int, phone_id: int, body: ConsentRequest):
+    found = case_or_404(case_id)
+    phone = db.session.get(Phone, phone_id)
+    if phone is None or phone.taxpayer_id != found.taxpayer_id:
+        raise NotFound("phone not found on this case")
+    fields = {}
+    if not isinstance(body.consent, bool):
+        fields["consent"] = "required, true or false"
+    if body.source not in set(ConsentSource):
+        fields["source"] = "required, one of " + ", ".join(ConsentSource)
+    if fields:
+        raise Unprocessable("invalid consent", fields)
+    set_consent(phone, found.department_id, body.consent, body.source, current_user, clock.utcnow())
+    db.session.commit()
+    return phone_shape(phone, found.department_id)
 
 
 @operation("POST", "/queue/claim", operation_id="claimNext", tags=("queue",), roles=CALL_LOGGERS,

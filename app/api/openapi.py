@@ -13,7 +13,17 @@ from flask import jsonify
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from app.api import amount_due, cases, imports, inbox, payments, promises, reports, schemas  # noqa: F401 (their operations)
+from app.api import (  # noqa: F401 (their operations)
+    amount_due,
+    cases,
+    configuration,
+    imports,
+    inbox,
+    payments,
+    promises,
+    reports,
+    schemas,
+)
 from app.api.operations import OPERATIONS, Operation, operation
 from app.ids import MAX_ID
 

@@ -20,11 +20,11 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema, field_validator
 
 from app.calls.models import CallDirection, CallOutcome
-from app.cases.models import CaseStatus, ChargeStatus, ImportMode, ImportStatus, PhoneKind
+from app.cases.models import CaseStatus, ChargeStatus, ConsentSource, ImportMode, ImportStatus, PhoneKind
 from app.ids import MAX_ID
 from app.payments.models import PaymentKind
 from app.promises.models import PromiseStatus
-from app.sms.models import ReplyClass, ReplyState, SmsStatus
+from app.sms.models import Disclosure, ReplyClass, ReplyState, SmsStatus
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 Count = Annotated[int, Field(ge=0)]
@@ -87,6 +87,7 @@ class Call(Response):
     notes: str
     user: str | None
     over_cap: bool = Field(description="an outbound call beyond the attempt caps")
+    identity_verified: bool = Field(description="answered with the identity confirmed (本人確認済み)")
 
     @field_validator("user", mode="before")
     @classmethod
@@ -115,6 +116,10 @@ class Sms(Response):
     phone_id: Id | None
     rule_id: Id | None
     language: str = Field(json_schema_extra={"enum": ["ja", "en"]})
+    disclosure: Disclosure | None = Field(
+        description="personal: names the person or the debt (sent only to a verified phone); "
+                    "null for messages older than this was recorded")
+    template_id: Id | None
     encoding: str = Field(json_schema_extra={"enum": ["gsm7", "ucs2"]})
     segments: Count
     provider: str | None
@@ -212,12 +217,20 @@ class Taxpayer(Response):
 
 
 class Phone(Response):
+    """A phone of the case's taxpayer, with its consent for the case's department."""
+
     id: Id
     e164: str = Field(pattern=r"^\+[1-9][0-9]{1,14}$")
     kind: PhoneKind
-    consent: bool
-    opted_out: bool
+    consent: bool = Field(description="consent to SMS from the case's department")
+    consent_on: date | None
+    consent_source: ConsentSource | None
+    consent_recorded_by: str | None
+    consent_recorded_at: Timestamp | None
+    opted_out: bool = Field(description="opted out of the case's department's SMS, or city-wide")
+    opted_out_city_wide: bool
     usable: bool
+    verified_until: Timestamp | None = Field(description="verified for personal SMS until then")
 
 
 class Charge(Response):
@@ -463,6 +476,15 @@ class CallRequest(Request):
     direction: _domain_checked({"type": "string", "enum": [*map(str, CallDirection), ""],
                                 "description": "empty or left out: outbound"}) = "outbound"
     notes: _domain_checked({"type": "string", "nullable": True}) = ""
+    identity_verified: _domain_checked({"type": "boolean", "default": False,
+                                        "description": "本人確認済み: only with outcome answered"}) = False
+
+
+class ConsentRequest(Request):
+    """A phone's consent to SMS from the case's department."""
+
+    consent: _domain_checked({"type": "boolean"})
+    source: _domain_checked({"type": "string", "enum": [str(s) for s in ConsentSource]})
 
 
 class InstalmentRequest(Request):

@@ -11,6 +11,7 @@ from app import signals
 from app.audit.services import record
 from app.auth.models import Department
 from app.extensions import db
+from app.fraud_text import unsafe_reasons
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 REST_DAY_WORDS = (*WEEKDAYS, "holidays", "year_end")
@@ -18,6 +19,8 @@ DEFAULT_REST_DAYS = "sat,sun,holidays,year_end"
 MAX_CLOSURES = 366
 _ALNUM_SENDER = re.compile(r"^[A-Za-z0-9]{1,11}$")
 _NUMERIC_SENDER = re.compile(r"^[0-9]{1,15}$")
+# Words a sender ID (no spaces, no dots) may not contain: it heads every message as its "from".
+SENDER_WORDS = ("bank", "account", "acct", "iban", "http", "www")
 
 
 class DepartmentError(ValueError):
@@ -38,9 +41,14 @@ class DepartmentSettings:
 
 
 def parse_sender_id(value: str) -> str:
-    """A sender is up to 11 letters/digits (alphanumeric) or an all-digit number (up to 15)."""
+    """A sender is up to 11 letters/digits (alphanumeric) or an all-digit number (up to 15);
+    an alphanumeric one may not read as a link or a bank word (it heads every message)."""
     value = value.strip()
-    if _NUMERIC_SENDER.match(value) or _ALNUM_SENDER.match(value):
+    if _NUMERIC_SENDER.match(value):
+        return value
+    if _ALNUM_SENDER.match(value):
+        if unsafe_reasons(value, check_digits=False) or any(w in value.casefold() for w in SENDER_WORDS):
+            raise DepartmentError("sender ID: may not look like a web address or name a bank account")
         return value
     raise DepartmentError(
         "sender ID: up to 11 letters and digits, or an all-digit number of up to 15 digits"
@@ -108,9 +116,24 @@ def format_hours(start: time, end: time) -> str:
     return f"{start.strftime('%H:%M')}-{end_text}"
 
 
-def _apply(dept: Department, s: DepartmentSettings) -> None:
-    if not s.name.strip():
+def check_name(name: str, callback_phone: str = "") -> str:
+    """A department name goes into every SMS (【name】) and onto /senders: no web address, no
+    bank words, no long numbers, no braces; at most 100 characters."""
+    name = (name or "").strip()
+    if not name:
         raise DepartmentError("name: required")
+    if len(name) > 100:
+        raise DepartmentError("name: at most 100 characters")
+    if any(ch in name for ch in "{}【】"):
+        raise DepartmentError("name: no braces or 【】 brackets")
+    if unsafe_reasons(name, callback_phone):
+        raise DepartmentError("name: no web addresses, bank account words or long numbers: the name is "
+                              "printed in every SMS and on the public senders page")
+    return name
+
+
+def _apply(dept: Department, s: DepartmentSettings) -> None:
+    check_name(s.name)
     if not (1 <= s.max_calls_per_day <= 20 and 1 <= s.max_calls_per_week <= 100):
         raise DepartmentError("attempt caps: 1-20 a day and 1-100 in 7 days")
     dept.name = s.name.strip()
@@ -166,6 +189,19 @@ def settings_of(dept: Department) -> dict:
         "max_calls_per_week": dept.max_calls_per_week,
         "closures": dept.closures or "",
     }
+
+
+def department_by_sender(to: str | None) -> Department | None:
+    """The department whose sender ID `to` is (an inbound reply's `to`): alphanumeric IDs
+    compared without case, numeric ones without a leading "+"; None when no department has it."""
+    to = (to or "").strip().removeprefix("+")
+    if not to:
+        return None
+    for dept in db.session.scalars(select(Department).order_by(Department.id)):
+        sender = (dept.sender_id or "").removeprefix("+")
+        if sender and sender.casefold() == to.casefold():
+            return dept
+    return None
 
 
 def department_by_code(code: str) -> Department | None:

@@ -33,6 +33,7 @@ from app.audit.services import record
 from app.auth.calendar import is_allowed, is_rest_day, local_day_start
 from app.auth.models import Department, User
 from app.calls.models import CallAttempt, CallDirection
+from app.cases.consent import opted_out_clause
 from app.cases.models import Case, CaseStatus, Phone
 from app.extensions import db
 from app.sql import is_postgres
@@ -91,7 +92,8 @@ def _workable(
     if user_id is not None:
         free.append(Case.claimed_by_id == user_id)
     has_phone = exists().where(
-        Phone.taxpayer_id == Case.taxpayer_id, Phone.usable.is_(True), Phone.opted_out.is_(False)
+        Phone.taxpayer_id == Case.taxpayer_id, Phone.usable.is_(True),
+        ~opted_out_clause(Phone.id, Case.department_id),
     )
     return [
         Case.department_id == department.id,

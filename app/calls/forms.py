@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, IntegerField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Length, NumberRange
 
 from app.calls.models import CallDirection, CallOutcome
@@ -34,4 +34,6 @@ class CallForm(FlaskForm):
     direction = StringField(_l("Direction"), default=CallDirection.OUTBOUND.value,
                             validators=[AnyOf([str(d) for d in CallDirection])])
     notes = TextAreaField(_l("Notes"), validators=[Length(max=4000)])
+    # 本人確認済み: counts only with the Answered button (the other buttons ignore it).
+    identity_verified = BooleanField(_l("Identity confirmed"))
     submission_key = HiddenField(validators=[Length(max=64)])

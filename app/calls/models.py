@@ -3,7 +3,8 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, text
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
@@ -33,7 +34,12 @@ class CallDirection(StrEnum):
 
 class CallAttempt(db.Model):
     __tablename__ = "call_attempts"
-    __table_args__ = (Index("ix_call_attempts_case_at", "case_id", "at"),)
+    __table_args__ = (
+        Index("ix_call_attempts_case_at", "case_id", "at"),
+        Index("ix_call_attempts_verified", "phone_id", "at",
+              postgresql_where=text("identity_verified AND outcome = 'answered'"),
+              sqlite_where=text("identity_verified AND outcome = 'answered'")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
@@ -45,6 +51,9 @@ class CallAttempt(db.Model):
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     # An outbound call logged although the case was over its attempt caps.
     over_cap: Mapped[bool] = mapped_column(default=False)
+    # An answered call in which the operator confirmed the person's identity (本人確認済み):
+    # it verifies the phone for personal SMS for VERIFIED_PHONE_DAYS (app.calls.verification).
+    identity_verified: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
     # The form's one-time key: a double-submitted form logs one call.
     submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
 

@@ -36,14 +36,18 @@ def call_by_submission_key(key: str | None) -> CallAttempt | None:
 
 def log_call(
     case: Case, phone: Phone | None, outcome: str, direction: str, notes: str | None, actor,
-    now: datetime, submission_key: str | None = None,
+    now: datetime, submission_key: str | None = None, identity_verified: bool = False,
 ) -> CallAttempt:
     """Record one call on `case` and return it; a `submission_key` seen before returns the
-    call it logged then, so a double-submitted form or a retried API request logs one call."""
+    call it logged then, so a double-submitted form or a retried API request logs one call.
+    `identity_verified` (本人確認済み, only with `answered`) verifies the phone for personal SMS."""
     existing = call_by_submission_key(submission_key)
     if existing is not None:
         return _replayed(existing, case)
     outcome, direction = _validated(case, phone, outcome, direction)
+    if identity_verified and outcome != CallOutcome.ANSWERED:
+        raise CallError("the identity is confirmed only on an answered call",
+                        {"identity_verified": "only with outcome answered"})
     # Calls on one case are counted in turn: concurrent requests (a retried client) must see
     # each other's attempts, or none of them is over the caps and each may fire a rule. The
     # lock comes before the insert (whose foreign key share-locks the case: two of those
@@ -52,6 +56,7 @@ def log_call(
     attempt = CallAttempt(
         case_id=case.id, phone_id=phone.id, user_id=getattr(actor, "id", None), direction=direction,
         outcome=outcome, notes=(notes or "").strip(), at=now, submission_key=submission_key or None,
+        identity_verified=bool(identity_verified),
     )
     saved = insert_once(attempt, lambda: call_by_submission_key(attempt.submission_key))
     if saved is not attempt:
@@ -77,7 +82,8 @@ def _apply(case: Case, phone: Phone, attempt: CallAttempt, actor, now: datetime)
     case.updated_at = now
     db.session.flush()
     record(actor, "call.log", "call_attempt", attempt.id, now, case_id=case.id, phone_id=phone.id,
-           outcome=outcome, direction=direction, over_cap=attempt.over_cap)
+           outcome=outcome, direction=direction, over_cap=attempt.over_cap,
+           identity_verified=attempt.identity_verified)
     if outcome in MARKS_PHONE_UNUSABLE:
         signals.phone_marked.send(phone, reason=str(outcome), now=now, actor=actor)
     signals.call_logged.send(attempt, now=now)

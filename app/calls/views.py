@@ -11,7 +11,9 @@ from app import clock
 from app.auth.access import roles_required
 from app.auth.permissions import CALL_LOGGERS
 from app.calls.forms import DIRECTION_LABELS, OUTCOME_LABELS, CallForm
+from app.calls.models import CallOutcome
 from app.calls.services import CallError, log_call
+from app.calls.verification import verified_until
 from app.cases.models import Phone
 from app.cases.search import visible_case
 from app.extensions import db
@@ -28,7 +30,9 @@ def case_screen_forms(case, user, **_) -> dict:
                 # A fresh one-time key per rendered form: submitting it twice logs one call.
                 forms[phone.id] = CallForm(formdata=None, phone_id=phone.id,
                                            submission_key=uuid.uuid4().hex)
-    return {"forms": forms, "outcomes": OUTCOME_LABELS, "directions": DIRECTION_LABELS}
+    now = clock.utcnow()
+    verified = {phone.id: verified_until(phone.id, now) for phone in case.taxpayer.phones}
+    return {"forms": forms, "outcomes": OUTCOME_LABELS, "directions": DIRECTION_LABELS, "verified": verified}
 
 
 @bp.post("/cases/<int:case_id>/calls")
@@ -45,7 +49,9 @@ def log(case_id: int):
     phone = db.session.get(Phone, form.phone_id.data)
     try:
         log_call(case, phone, form.outcome.data, form.direction.data, form.notes.data, current_user,
-                 clock.utcnow(), submission_key=form.submission_key.data or None)
+                 clock.utcnow(), submission_key=form.submission_key.data or None,
+                 identity_verified=bool(form.identity_verified.data)
+                 and form.outcome.data == CallOutcome.ANSWERED)
     except CallError as exc:
         db.session.rollback()
         flash(_("The call could not be logged: %(fields)s", fields=", ".join(exc.fields)), "error")

@@ -20,6 +20,7 @@ from app.auth.models import Department
 from app.auth.permissions import IMPORTERS
 from app.cases.bulk_write import in_, insert_rows, update_rows
 from app.cases.csv_rows import CHARGE_COLUMNS, ImportRow, RowError, parse_row
+from app.cases.import_consent import write_import_consent
 from app.cases.models import (
     Case,
     CaseStatus,
@@ -181,7 +182,7 @@ def _load(rows: list[ImportRow]) -> _Loaded:
     ref_of_taxpayer = {tp["id"]: ref for ref, tp in taxpayers.items()}
     p = _PHONES.c
     stored_phones = db.session.execute(
-        select(p.id, p.taxpayer_id, p.e164, p.kind, p.position, p.consent, p.consent_on)
+        select(p.id, p.taxpayer_id, p.e164, p.kind, p.position)
         .where(in_(p.taxpayer_id, list(ref_of_taxpayer))))
     phones = {(ref_of_taxpayer[phone.taxpayer_id], phone.e164): phone._asdict() for phone in stored_phones}
     return _Loaded(taxpayers, cases, case_of_taxpayer, charges, phones)
@@ -221,6 +222,7 @@ def import_chunk(ctx: ImportContext, raw_rows: list, now: datetime) -> tuple[int
     moved: set[str] = set()  # cases whose extract date changed
     named: set[str] = set()
     listed: list[dict] = []  # the charge records the rows name
+    went_in: list[tuple[ImportRow, int]] = []  # for the consent (app.cases.import_consent)
     imported = skipped
     for row, dept_id in rows:
         problem = _conflict(ctx, loaded, row, dept_id)
@@ -235,6 +237,7 @@ def import_chunk(ctx: ImportContext, raw_rows: list, now: datetime) -> tuple[int
             ctx.charge_lines[(row.case_ref, *_identity(row))] = row.line
             continue
         charge = _upsert_row(ctx, loaded, row, dept_id, now, touched, moved)
+        went_in.append((row, dept_id))
         if charge.get("row_hash") != hashes.get(row.line):  # not a change of the charge: not counted
             charge["row_hash"] = hashes.get(row.line)
             if charge["id"] is not None:
@@ -247,6 +250,7 @@ def import_chunk(ctx: ImportContext, raw_rows: list, now: datetime) -> tuple[int
                             list(loaded.charges[case_ref].values()), now, case_ref in touched)
     created = set(loaded.cases) - known_cases
     _write(loaded)
+    write_import_consent(ctx.counts, went_in, {ref: tp["id"] for ref, tp in loaded.taxpayers.items()}, now)
     if ctx.mode == ImportMode.FULL:
         ctx.seen_charges.update(charge["id"] for charge in listed)
     ctx.counted_cases.update(loaded.cases[ref]["id"] for ref in named if ref not in created)
@@ -316,19 +320,15 @@ def _upsert_row(ctx, loaded: _Loaded, row: ImportRow, dept_id: int, now: datetim
     else:
         _set(taxpayer, ctx.counts, "taxpayers_updated", loaded.dirty["taxpayers"], **people)
 
-    for position, e164, kind in row.phones:
-        consent = {"consent": row.consent}
-        if row.consent_on is not None or not row.consent:
-            consent["consent_on"] = row.consent_on  # a bare "yes" keeps a known consent date
+    for position, e164, kind in row.phones:  # their consent: app.cases.import_consent
         phone = loaded.phones.get((row.taxpayer_ref, e164))
         if phone is None:
             loaded.phones[(row.taxpayer_ref, e164)] = {
                 "id": None, "taxpayer_ref": row.taxpayer_ref, "e164": e164, "kind": kind,
-                "position": position, "consent_on": None, **consent}
+                "position": position}
             ctx.counts["phones_created"] += 1
         else:
-            _set(phone, ctx.counts, "phones_updated", loaded.dirty["phones"],
-                 kind=kind, position=position, **consent)
+            _set(phone, ctx.counts, "phones_updated", loaded.dirty["phones"], kind=kind, position=position)
 
     case = loaded.cases.get(row.case_ref)
     if case is None:
@@ -393,6 +393,6 @@ def _write(loaded: _Loaded) -> None:
     for phone in new_phones:
         phone["taxpayer_id"] = loaded.taxpayers[phone["taxpayer_ref"]]["id"]
     insert_rows(_PHONES, new_phones)
-    update_rows(_PHONES, loaded.dirty["phones"], ("kind", "position", "consent", "consent_on"))
+    update_rows(_PHONES, loaded.dirty["phones"], ("kind", "position"))
 
 

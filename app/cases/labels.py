@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 
-from app.cases.models import CaseStatus, PhoneKind
+from app.cases.models import CaseStatus, ConsentSource, PhoneKind
 
 STATUS_LABELS = {
     CaseStatus.OPEN: _l("open"),
@@ -17,4 +17,10 @@ KIND_LABELS = {
 # Why a phone became unusable, besides the call outcomes that mark it (wrong/invalid number).
 UNUSABLE_REASON_LABELS = {
     "sms_failed": _l("SMS could not be delivered"),
+}
+CONSENT_SOURCE_LABELS = {
+    ConsentSource.IMPORT: _l("from the department's file"),
+    ConsentSource.CALL: _l("on a call"),
+    ConsentSource.FORM: _l("on a form"),
+    ConsentSource.COUNTER: _l("at the counter"),
 }

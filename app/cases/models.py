@@ -77,10 +77,7 @@ class Phone(db.Model):
     e164: Mapped[str] = mapped_column(String(20), index=True)
     kind: Mapped[str] = mapped_column(String(8))
     position: Mapped[int] = mapped_column(default=1)
-    consent: Mapped[bool] = mapped_column(default=False)
-    consent_on: Mapped[date | None] = mapped_column(Date)
-    opted_out: Mapped[bool] = mapped_column(default=False)
-    opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Consent and opt-outs are per department: see PhoneConsent (app.cases.consent).
     usable: Mapped[bool] = mapped_column(default=True)
     unusable_reason: Mapped[str | None] = mapped_column(String(32))
     # A reply said "wrong person": no SMS to this number for this taxpayer until a supervisor
@@ -88,6 +85,45 @@ class Phone(db.Model):
     wrong_person_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     taxpayer: Mapped[Taxpayer] = relationship(back_populates="phones")
+
+
+class ConsentSource(StrEnum):
+    IMPORT = "import"  # the department's case file said so
+    CALL = "call"  # given on the phone to an operator
+    FORM = "form"  # a paper or web form
+    COUNTER = "counter"  # at the office counter
+
+
+class PhoneConsent(db.Model):
+    """What one department may do with one phone: the taxpayer's consent to SMS from it (with
+    date, source and who recorded it) and whether the number opted out of its SMS. The row
+    with department NULL is the city-wide opt-out (a STOP to an unknown sender, or a
+    supervisor's city-wide record); its consent columns are unused."""
+
+    __tablename__ = "phone_consents"
+    __table_args__ = (
+        UniqueConstraint("phone_id", "department_id"),
+        Index("uq_phone_consents_city_wide", "phone_id", unique=True,
+              postgresql_where=text("department_id IS NULL"), sqlite_where=text("department_id IS NULL")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone_id: Mapped[int] = mapped_column(ForeignKey("phones.id"))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), index=True)
+    consent: Mapped[bool] = mapped_column(default=False)
+    consent_on: Mapped[date | None] = mapped_column(Date)
+    consent_source: Mapped[str | None] = mapped_column(String(16))
+    consent_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    consent_recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    opted_out: Mapped[bool] = mapped_column(default=False)
+    opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    opt_out_source: Mapped[str | None] = mapped_column(String(16))
+    opt_out_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # When a supervisor last lifted an opt-out the citizen withdrew: older STOP replies no
+    # longer count for this scope.
+    opt_out_lifted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    phone: Mapped[Phone] = relationship()
 
 
 class Case(db.Model):

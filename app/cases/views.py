@@ -7,7 +7,8 @@ from flask_login import current_user, login_required
 from app import clock, signals
 from app.auth.permissions import CLAIMERS
 from app.cases.blueprint import bp
-from app.cases.labels import UNUSABLE_REASON_LABELS
+from app.cases.consent import consent_of
+from app.cases.labels import CONSENT_SOURCE_LABELS, UNUSABLE_REASON_LABELS
 from app.cases.search import search_cases, visible_case
 from app.cases.timeline import timeline
 
@@ -32,5 +33,6 @@ def case_screen(case_id: int):
     return render_template(
         "cases/case.html", case=case, entries=timeline(case), unusable_reasons=UNUSABLE_REASON_LABELS,
         phones={p.id: p for p in case.taxpayer.phones}, can_claim=current_user.role in CLAIMERS,
-        now=clock.utcnow(), **context,
+        now=clock.utcnow(), consent_sources=CONSENT_SOURCE_LABELS,
+        consents={p.id: consent_of(p, case.department_id) for p in case.taxpayer.phones}, **context,
     )

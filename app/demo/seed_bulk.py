@@ -31,7 +31,9 @@ CHUNK = 50_000
 PER_CASE = {"taxpayers": 1, "cases": 1, "phones": 2, "charges": 3}
 COLUMNS = {
     "taxpayers": "id, taxpayer_ref, name, name_kana, address, search_key, created_at",
-    "phones": "id, taxpayer_id, e164, kind, position, consent, consent_on, opted_out, usable",
+    "phones": "id, taxpayer_id, e164, kind, position, usable",
+    # Consent is per department: the case's department's (no row: no consent). After phones.
+    "phone_consents": "phone_id, department_id, consent, consent_on, consent_source, opted_out",
     "cases": "id, case_ref, taxpayer_id, department_id, status, balance, oldest_due_date, priority, "
     "promise_broken, created_at, updated_at",
     "charges": "id, case_id, tax_type, fiscal_year, amount_due, due_date",
@@ -95,7 +97,8 @@ def seed_bulk(
             if progress:
                 progress(size)
         with conn.cursor() as cur:
-            cur.execute("ANALYZE taxpayers; ANALYZE cases; ANALYZE phones; ANALYZE charges")
+            cur.execute("ANALYZE taxpayers; ANALYZE cases; ANALYZE phones; ANALYZE phone_consents; "
+                        "ANALYZE charges")
         conn.commit()
     finally:
         raw.close()
@@ -115,10 +118,10 @@ def _generate(rng, today, now, departments, kinds, next_id, rows) -> None:
     ))
     for position, phone in enumerate(fake.phones, start=1):
         e164, kind = kinds.e164_and_kind(phone.national)
-        rows["phones"].append((
-            next_id["phones"], taxpayer_id, e164, kind, position, phone.consent, phone.consent_on,
-            False, True,
-        ))
+        rows["phones"].append((next_id["phones"], taxpayer_id, e164, kind, position, True))
+        if phone.consent:
+            rows["phone_consents"].append((next_id["phones"], departments[code], True, phone.consent_on,
+                                           "import", False))
         next_id["phones"] += 1
     balance, oldest = fake.balance, fake.oldest_due_date
     rows["cases"].append((

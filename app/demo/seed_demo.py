@@ -10,7 +10,7 @@ from app.audit.services import record
 from app.auth.departments import DepartmentSettings, create_department, department_by_code
 from app.auth.models import Department, Role, User
 from app.auth.services import create_user
-from app.cases.models import Case, Charge, Phone, Taxpayer
+from app.cases.models import Case, Charge, Phone, PhoneConsent, Taxpayer
 from app.cases.phones import parse_phone
 from app.cases.priority import priority_score
 from app.cases.search_keys import taxpayer_search_key
@@ -88,10 +88,11 @@ def seed_demo(cases: int, now: datetime, seed: int = DEFAULT_SEED) -> int:
         )
         for position, phone in enumerate(fake.phones, start=1):
             e164, kind = parse_phone(phone.national)
-            taxpayer.phones.append(Phone(
-                e164=e164, kind=kind, position=position, consent=phone.consent,
-                consent_on=phone.consent_on,
-            ))
+            row = Phone(e164=e164, kind=kind, position=position)
+            taxpayer.phones.append(row)
+            if phone.consent:  # consent is the department's (issue 10)
+                db.session.add(PhoneConsent(phone=row, department_id=departments[code].id, consent=True,
+                                            consent_on=phone.consent_on, consent_source="import"))
         case = Case(
             case_ref=f"{code}-{n:08d}", taxpayer=taxpayer, department=departments[code],
             balance=fake.balance, oldest_due_date=fake.oldest_due_date,

@@ -1,6 +1,9 @@
 """Supervisors' changes to escalation rules and to the cases rules handed over: validated,
 audited with what changed, flushed (the caller commits).
 
+`rule_problems` is THE validation of a rule: the editor's form (which only parses what was
+typed) and the JSON API both call it.
+
 Who may do what: supervisors edit their own department's rules and return its cases to the
 queue, admins any department's; managers read every department's rules and handed-over
 cases but change nothing (they read results; configuration is the supervisors' job).
@@ -18,10 +21,12 @@ from app.cases.models import Case, CaseStatus
 from app.escalation.models import Action, EscalationRule, PhoneScope, Trigger
 from app.escalation.rules import ESCALATED
 from app.extensions import db
+from app.ids import is_id
 from app.sms import failures
-from app.sms.models import SmsTemplate
-from app.sms.templates import LANGUAGES, template_errors
+from app.sms.models import Disclosure, SmsTemplate
+from app.sms.templates import LANGUAGES, disclosure_of, template_errors
 
+MAX_NAME = 100
 LIMITS = {  # field: (min, max)
     "count": (1, 20),
     "window_days": (1, 365),
@@ -42,6 +47,7 @@ class RuleSettings:
     action: str
     template_id: int | None
     language: str = "ja"
+    fallback_template_id: int | None = None  # the generic text for a phone not verified
     priority_boost: int = 0
     delay_minutes: int = 0
     active: bool = True
@@ -66,21 +72,29 @@ def settings_of(rule: EscalationRule) -> RuleSettings:
 def rule_problems(dept: Department, s: RuleSettings) -> dict[str, str]:
     """What is wrong with `s` for a rule of `dept` (empty when nothing)."""
     problems = {}
-    if not (s.name or "").strip():
+    name = s.name.strip() if isinstance(s.name, str) else ""
+    if not name:
         problems["name"] = _("Required.")
-    for name, kind in (("trigger", Trigger), ("action", Action), ("phone_scope", PhoneScope)):
-        if getattr(s, name) not in set(kind):
-            problems[name] = _("Not a valid choice.")
-    if s.language not in LANGUAGES:
+    elif len(name) > MAX_NAME:
+        problems["name"] = _("At most %(n)d characters.", n=MAX_NAME)
+    for field, kind in (("trigger", Trigger), ("action", Action), ("phone_scope", PhoneScope)):
+        if not isinstance(getattr(s, field), str) or getattr(s, field) not in set(kind):
+            problems[field] = _("Not a valid choice.")
+    if not isinstance(s.language, str) or s.language not in LANGUAGES:
         problems["language"] = _("Not a valid choice.")
-    for name, (low, high) in LIMITS.items():
-        value = getattr(s, name)
-        if not isinstance(value, int) or not low <= value <= high:
-            problems[name] = _("Between %(low)d and %(high)d.", low=low, high=high)
+    for field, (low, high) in LIMITS.items():
+        value = getattr(s, field)
+        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+            problems[field] = _("Between %(low)d and %(high)d.", low=low, high=high)
+    if not isinstance(s.active, bool):
+        problems["active"] = _("true or false.")
     if s.action == Action.SEND_SMS:
         problem = _template_problem(dept, s.template_id, s.language)
-        if problem:
+        if problem is not None:
             problems["template_id"] = problem
+        problem = _fallback_problem(dept, s, template_ok=problem is None)
+        if problem is not None:
+            problems["fallback_template_id"] = problem
     elif s.delay_minutes:
         problems["delay_minutes"] = _("Only an SMS can be delayed.")
     if s.action == Action.RAISE_PRIORITY and not s.priority_boost:
@@ -88,9 +102,37 @@ def rule_problems(dept: Department, s: RuleSettings) -> dict[str, str]:
     return problems
 
 
+def _department_template(dept: Department, template_id) -> SmsTemplate | None:
+    template = db.session.get(SmsTemplate, template_id) if is_id(template_id) else None
+    return template if template is not None and template.department_id == dept.id else None
+
+
+def _fallback_problem(dept: Department, s: RuleSettings, template_ok: bool) -> str | None:
+    """The generic fallback: required when the template is personal; generic, active and with
+    text in the rule's language when given."""
+    personal = template_ok and disclosure_of(
+        _body(_department_template(dept, s.template_id), s.language)) == Disclosure.PERSONAL
+    if s.fallback_template_id is None:
+        return _("The template is personal ({name}, {amount} or {due_date}): choose the generic "
+                 "template sent instead to a phone not verified.") if personal else None
+    problem = _template_problem(dept, s.fallback_template_id, s.language)
+    if problem is not None:
+        return problem
+    fallback = _department_template(dept, s.fallback_template_id)
+    if disclosure_of(_body(fallback, s.language)) != Disclosure.GENERIC:
+        return _("The fallback must be generic: no {name}, {amount} or {due_date}.")
+    return None
+
+
+def _body(template: SmsTemplate | None, language: str) -> str:
+    if template is None:
+        return ""
+    return (template.body_en if language == "en" else template.body_ja) or ""
+
+
 def _template_problem(dept: Department, template_id: int | None, language: str) -> str | None:
-    template = db.session.get(SmsTemplate, template_id) if template_id else None
-    if template is None or template.department_id != dept.id:
+    template = _department_template(dept, template_id)
+    if template is None:
         return _("Choose one of the department's SMS templates.")
     if not template.active:
         return _("This template is not active.")
@@ -107,6 +149,7 @@ def _clean(s: RuleSettings) -> dict:
     values["name"] = values["name"].strip()
     if s.action != Action.SEND_SMS:
         values["template_id"] = None  # only an SMS uses a template
+        values["fallback_template_id"] = None
     return values
 
 
@@ -159,7 +202,9 @@ def return_to_queue(case: Case, actor, now: datetime) -> bool:
 
 
 def rules_sending(template: SmsTemplate) -> list[EscalationRule]:
-    """The active send_sms rules that send `template`."""
+    """The active send_sms rules that send `template`, as their template or as their generic
+    fallback (`signals.template_users`)."""
     return list(db.session.scalars(select(EscalationRule).where(
-        EscalationRule.template_id == template.id, EscalationRule.active.is_(True),
-        EscalationRule.action == Action.SEND_SMS).order_by(EscalationRule.id)))
+        (EscalationRule.template_id == template.id) | (EscalationRule.fallback_template_id == template.id),
+        EscalationRule.active.is_(True), EscalationRule.action == Action.SEND_SMS)
+        .order_by(EscalationRule.id)))

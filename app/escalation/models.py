@@ -22,7 +22,11 @@ class Trigger(StrEnum):
 class Action(StrEnum):
     SEND_SMS = "send_sms"  # template T to the case's best consented mobile
     RAISE_PRIORITY = "raise_priority"  # case.priority += priority_boost
-    HAND_TO_SUPERVISOR = "hand_to_supervisor"  # case on hold, reason "escalated"
+    HAND_TO_SUPERVISOR = "hand_over"  # case on hold, reason "escalated" (was "hand_to_supervisor")
+
+
+# Words an earlier release stored, still accepted where a rule is written (form, API).
+ACTION_ALIASES = {"hand_to_supervisor": Action.HAND_TO_SUPERVISOR}
 
 
 class PhoneScope(StrEnum):
@@ -42,6 +46,8 @@ class EscalationRule(db.Model):
     phone_scope: Mapped[str] = mapped_column(String(8), default=PhoneScope.MOBILE)
     action: Mapped[str] = mapped_column(String(24), default=Action.SEND_SMS)
     template_id: Mapped[int | None] = mapped_column(ForeignKey("sms_templates.id"))
+    # The generic template sent instead of a personal `template` to a phone not verified.
+    fallback_template_id: Mapped[int | None] = mapped_column(ForeignKey("sms_templates.id"))
     language: Mapped[str] = mapped_column(String(2), default="ja")  # which text of the template
     priority_boost: Mapped[int] = mapped_column(default=0)
     delay_minutes: Mapped[int] = mapped_column(default=0)  # wait this long before the action
@@ -50,7 +56,8 @@ class EscalationRule(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     department: Mapped[Department] = relationship()
-    template: Mapped[SmsTemplate | None] = relationship()
+    template: Mapped[SmsTemplate | None] = relationship(foreign_keys=[template_id])
+    fallback_template: Mapped[SmsTemplate | None] = relationship(foreign_keys=[fallback_template_id])
 
 
 class EscalationFiring(db.Model):

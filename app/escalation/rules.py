@@ -25,7 +25,8 @@ from app.escalation import keys
 from app.escalation.models import Action, EscalationFiring, EscalationRule, PhoneScope, Trigger
 from app.escalation.streaks import dry_run, streak_query
 from app.extensions import db
-from app.sms import checks, outbox
+from app.sms import checks, disclosure, outbox
+from app.sms.models import Disclosure
 from app.sms.templates import render
 from app.sql import insert_once
 
@@ -36,6 +37,7 @@ log = logging.getLogger(__name__)
 ESCALATED = "escalated"  # Case.hold_reason of a case a rule handed to the supervisors
 NO_MOBILE = "no_consented_mobile"
 NO_TEMPLATE = "no_template"
+NO_FALLBACK = "no_generic_fallback"  # a personal template, an unverified phone, no fallback
 
 
 def active_rules(department_id: int, trigger: Trigger) -> list[EscalationRule]:
@@ -109,8 +111,9 @@ def fire_promise_rules(trigger: Trigger, case: Case, promise_key: str, due_date:
     return fired
 
 
-def _sms_target(rule: EscalationRule, case: Case) -> tuple | str:
-    """(phone, template, body) for a send_sms rule, or why there is none."""
+def _sms_target(rule: EscalationRule, case: Case, now: datetime) -> tuple | str:
+    """(phone, template, body, disclosure) for a send_sms rule, or why there is none: a
+    personal template goes to a verified phone only, else the rule's generic fallback."""
     phone = checks.best_mobile(case)
     if phone is None:
         return NO_MOBILE
@@ -118,22 +121,25 @@ def _sms_target(rule: EscalationRule, case: Case) -> tuple | str:
     body = getattr(template, "body_en" if rule.language == "en" else "body_ja", "") or ""
     if template is None or not template.active or not body.strip():
         return NO_TEMPLATE
-    return phone, template, body
+    chosen = disclosure.choose(template, rule.fallback_template, rule.language, phone.id, now)
+    if chosen is None:
+        return NO_FALLBACK
+    return (phone, *chosen)
 
 
 def _fire(rule: EscalationRule, case: Case, key: str, now: datetime, *, due_date: date | None,
           audit_skip: bool, call_attempt_id: int | None = None) -> EscalationFiring | None:
     if rule.action == Action.SEND_SMS:
-        target = _sms_target(rule, case)
+        target = _sms_target(rule, case, now)
         if isinstance(target, str):
-            if target == NO_TEMPLATE:
+            if target in (NO_TEMPLATE, NO_FALLBACK):
                 log.warning("escalation rule %s has no usable template; case %s got no SMS",
                             rule.id, case.id)
             if audit_skip:
                 record(None, "escalation.skip", "case", case.id, now, rule_id=rule.id, reason=target,
                        call_attempt_id=call_attempt_id)
             return None
-        phone, template, body = target
+        phone, template, body, text_disclosure = target
     firing = EscalationFiring(rule_id=rule.id, case_id=case.id, idempotency_key=key,
                               action=rule.action, outcome="done", fired_at=now)
     if insert_once(firing, lambda: _firing_by_key(key)) is not firing:
@@ -142,7 +148,10 @@ def _fire(rule: EscalationRule, case: Case, key: str, now: datetime, *, due_date
         text = render(body, case, case.department, due_date=due_date, language=rule.language)
         not_before = now + timedelta(minutes=rule.delay_minutes) if rule.delay_minutes else None
         message = outbox.queue_sms(case, phone, text, idempotency_key=key, now=now, rule=rule,
-                                   template=template, language=rule.language, not_before=not_before)
+                                   template=template, language=rule.language, not_before=not_before,
+                                   disclosure=text_disclosure,
+                                   fallback_template=rule.fallback_template
+                                   if text_disclosure == Disclosure.PERSONAL else None)
         firing.sms_message_id = message.id
         firing.outcome = "queued"
     elif rule.action == Action.RAISE_PRIORITY:

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Select, exists, func, literal, select
 
 from app.calls.models import UNANSWERED, CallAttempt, CallDirection, CallOutcome
+from app.cases.consent import may_text_clause
 from app.cases.models import Case, CaseStatus, Phone, PhoneKind
 from app.db_types import UTCDateTime
 from app.escalation.models import Action, EscalationFiring, PhoneScope, Trigger
@@ -72,8 +73,8 @@ def _scoped(stmt: Select, case_id_column, case_id: int | None, department_id: in
 def has_consented_mobile():
     """EXISTS: the outer query's case has a mobile that may receive an SMS (checks.best_mobile)."""
     return exists(select(Phone.id).where(
-        Phone.taxpayer_id == Case.taxpayer_id, Phone.kind == PhoneKind.MOBILE,
-        Phone.consent.is_(True), Phone.usable.is_(True), Phone.opted_out.is_(False),
+        Phone.taxpayer_id == Case.taxpayer_id, Phone.kind == PhoneKind.MOBILE, Phone.usable.is_(True),
+        may_text_clause(Phone.id, Case.department_id),
     ))
 
 

@@ -16,7 +16,9 @@ from app.escalation.forms import ACTION_LABELS, LANGUAGE_LABELS, SCOPE_LABELS, T
 from app.escalation.models import EscalationRule
 from app.escalation.rules import dry_run
 from app.extensions import db
+from app.sms.models import Disclosure
 from app.sms.template_editing import templates_of
+from app.sms.templates import disclosure_of
 
 bp = Blueprint("escalation", __name__)
 
@@ -86,8 +88,12 @@ def _editor(form: RuleForm, dept: Department, rule: EscalationRule | None):
     return render_template(
         "escalation/rule.html", form=form, rule=rule, department=dept, matches=matches,
         checked=checked, can_edit=can_edit(current_user, dept.id),
-        template_options={t.id: t.name for t in templates_of(dept.id)
-                          if t.active or (rule and t.id == rule.template_id)},
+        template_options={t.id: t.name + (" · " + _("personal") if disclosure_of(t.body_ja, t.body_en)
+                                          == Disclosure.PERSONAL else "")
+                          for t in templates_of(dept.id) if t.active or (rule and t.id == rule.template_id)},
+        fallback_options={t.id: t.name for t in templates_of(dept.id)
+                          if disclosure_of(t.body_ja, t.body_en) == Disclosure.GENERIC
+                          and (t.active or (rule and t.id == rule.fallback_template_id))},
         triggers=TRIGGER_LABELS, actions=ACTION_LABELS, scopes=SCOPE_LABELS, languages=LANGUAGE_LABELS,
     )
 

@@ -3,6 +3,7 @@
 from flask import Blueprint, render_template
 from sqlalchemy import select
 
+from app.auth.departments import format_hours
 from app.auth.models import Department
 from app.extensions import db
 
@@ -17,4 +18,5 @@ def init_app(app) -> None:
 def senders():
     """Each department's published SMS sender ID and callback number."""
     departments = db.session.scalars(select(Department).order_by(Department.code)).all()
-    return render_template("public/senders.html", departments=departments)
+    return render_template("public/senders.html", departments=departments,
+                           callback_hours=lambda d: format_hours(d.calling_start, d.calling_end))

@@ -5,7 +5,8 @@ it marks the row `sending` and commits *before* calling the provider, so a crash
 leaves `sending` (the sweep makes it `unknown`, a late receipt with its client-ref resolves it)
 and never a second send. Right before sending it checks again what may have changed since the
 message was queued: money still owed, number still consented and not opted out (the outbox's
-`suppression_reason`), inside the department's SMS hours (else `scheduled` for the next allowed
+`suppression_reason`), a personal text only to a phone still verified (`disclosure.recheck`),
+inside the department's SMS hours (else `scheduled` for the next allowed
 moment, with RQ's scheduler). A rate-limit token comes first (`ratelimit`): with none free
 within RATE_WAIT_SECONDS the job re-schedules itself; the message does not fail.
 """
@@ -24,7 +25,7 @@ from app.audit.services import record
 from app.auth.calendar import next_allowed, overlap
 from app.extensions import db
 from app.queue import enqueue_after_commit
-from app.sms import caps, ratelimit
+from app.sms import caps, disclosure, ratelimit
 from app.sms.checks import suppression_reason
 from app.sms.failures import back_to_call_queue, mark_dead_number
 from app.sms.models import SmsMessage, SmsPart, SmsStatus
@@ -107,7 +108,7 @@ def _check(message: SmsMessage, now: datetime) -> str | None:
         return f"nothing to do: {message.status}"
     if _not_due(message, now):
         return "not due yet"
-    reason = suppression_reason(message, now)
+    reason = disclosure.recheck(message, now) or suppression_reason(message, now)
     if reason is not None:
         message.status, message.reason, message.updated_at = SmsStatus.SUPPRESSED, str(reason), now
         record(None, "sms.suppress", "sms_message", message.id, now, reason=str(reason))

@@ -46,6 +46,15 @@ class SuppressReason(StrEnum):
     # "paid" paused the case's payment reminders (Case.payment_reminders_paused_until, sms.checks).
     RECENT_PAYMENT = "recent_payment"
     WRONG_PERSON = "wrong_person"  # a reply said the number is not the taxpayer's
+    # The rendered text (a name, reference or department name) brings a link or bank details.
+    UNSAFE_TEXT = "unsafe_text"
+    # A personal message to a phone no longer verified, and its rule has no generic fallback.
+    NOT_VERIFIED = "not_verified"
+
+
+class Disclosure(StrEnum):
+    GENERIC = "generic"  # no name, amount or due date: safe on any phone
+    PERSONAL = "personal"  # names the person or the debt: only to a verified phone
 
 
 class SmsTemplate(db.Model):
@@ -86,6 +95,9 @@ class SmsMessage(db.Model):
     phone_id: Mapped[int | None] = mapped_column(ForeignKey("phones.id"))
     rule_id: Mapped[int | None] = mapped_column(ForeignKey("escalation_rules.id"))
     template_id: Mapped[int | None] = mapped_column(ForeignKey("sms_templates.id"))
+    # A personal message: the generic text sent instead if the phone is no longer verified
+    # when the send job runs.
+    fallback_template_id: Mapped[int | None] = mapped_column(ForeignKey("sms_templates.id"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     # Whatever made this message: "rule:<rule>:case:<case>:..." for a rule. Unique: one message.
     idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
@@ -95,6 +107,7 @@ class SmsMessage(db.Model):
     sender: Mapped[str] = mapped_column(String(15))
     text: Mapped[str] = mapped_column(Text)
     language: Mapped[str] = mapped_column(String(2), default="ja")
+    disclosure: Mapped[str | None] = mapped_column(String(8))  # Disclosure; None before issue 10
     encoding: Mapped[str] = mapped_column(String(8))  # "gsm7" or "ucs2"
     segments: Mapped[int] = mapped_column(default=1)
     cost: Mapped[float] = mapped_column(default=0.0)  # estimated, SMS_COST_PER_SEGMENT x segments
@@ -126,7 +139,8 @@ class SmsMessage(db.Model):
     department: Mapped[Department] = relationship()
     case: Mapped[Case | None] = relationship()
     phone: Mapped[Phone | None] = relationship()
-    template: Mapped[SmsTemplate | None] = relationship()
+    template: Mapped[SmsTemplate | None] = relationship(foreign_keys=[template_id])
+    fallback_template: Mapped[SmsTemplate | None] = relationship(foreign_keys=[fallback_template_id])
     created_by: Mapped[User | None] = relationship()
     parts: Mapped[list["SmsPart"]] = relationship(
         back_populates="message", order_by="SmsPart.id", cascade="all, delete-orphan"

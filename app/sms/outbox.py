@@ -57,7 +57,7 @@ def message_by_key(key: str) -> SmsMessage | None:
 def queue_sms(
     case: Case, phone: Phone, text: str, *, idempotency_key: str, now: datetime,
     rule=None, template=None, language: str = "ja", actor=None, not_before: datetime | None = None,
-    daily_cap_exempt: bool | None = None,
+    daily_cap_exempt: bool | None = None, disclosure: str | None = None, fallback_template=None,
 ) -> SmsMessage:
     """Create the message row (status queued) and its send job after commit; the same
     idempotency key twice returns the first message and queues nothing.
@@ -83,7 +83,9 @@ def queue_sms(
         rule_id=getattr(rule, "id", None), template_id=getattr(template, "id", None),
         created_by_id=getattr(actor, "id", None), idempotency_key=idempotency_key,
         client_ref=uuid.uuid4().hex[:32], to_e164=phone.e164, sender=case.department.sender_id,
-        text=text, language=language, encoding=text_shape.encoding, segments=text_shape.segments,
+        text=text, language=language, disclosure=disclosure,
+        fallback_template_id=getattr(fallback_template, "id", None), encoding=text_shape.encoding,
+        segments=text_shape.segments,
         cost=cost(text_shape.segments, current_app.config["SMS_COST_PER_SEGMENT"]),
         status=SmsStatus.QUEUED, scheduled_for=not_before, created_at=now, updated_at=now,
         cap_day=cap_day, daily_cap_exempt=daily_cap_exempt,

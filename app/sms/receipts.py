@@ -11,11 +11,14 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, func, or_, select
 
 from app import signals
 from app.audit.services import record
-from app.cases.models import Phone
+from app.auth.departments import department_by_sender
+from app.cases import consent
+from app.cases.consent import CITY_WIDE
+from app.cases.models import Phone, PhoneConsent
 from app.extensions import db
 from app.sms.failures import back_to_call_queue, mark_dead_number
 from app.sms.models import FINAL_STATUSES, InboundSms, SmsMessage, SmsPart, SmsStatus, SuppressReason
@@ -239,39 +242,67 @@ def handle_inbound(params: dict, now: datetime) -> InboundSms | None:
         return None  # a concurrent delivery of the same reply was stored first
     record(None, "sms.inbound", "inbound_sms", row.id, now, opt_out=row.opt_out)
     if keyword is not None:
-        opt_out_number(msisdn, None, now, source="inbound", inbound_id=row.id)
+        opt_out_reply(row, now)
     else:
         signals.reply_received.send(row, now=now)  # the inbox routes and classifies it
     return row
 
 
-def record_opt_out(phone: Phone, actor, now: datetime, source: str) -> list[int]:
-    """Opt `phone`'s number out (by hand: source "operator"); see `opt_out_number`."""
-    return opt_out_number(phone.e164, actor, now, source=source)
+def record_opt_out(phone: Phone, actor, now: datetime, source: str,
+                   department_id: int | None = CITY_WIDE) -> list[int]:
+    """Opt `phone`'s number out by hand (source "operator") of one department's SMS, or with
+    department None of every department's; see `opt_out_number`."""
+    return opt_out_number(phone.e164, actor, now, source=source, department_id=department_id)
 
 
-def opt_out_number(e164: str, actor, now: datetime, source: str, **details) -> list[int]:
-    """Opt out every Phone with this E.164 number and suppress its messages still waiting to
-    be sent (queued/scheduled -> suppressed, reason opted_out). Returns the suppressed ids."""
-    phones = list(db.session.scalars(select(Phone).where(Phone.e164 == e164).order_by(Phone.id)
-                                     .with_for_update()))
-    for phone in phones:
-        if not phone.opted_out:
-            phone.opted_out = True
-            phone.opted_out_at = now
-            record(actor, "phone.opt_out", "phone", phone.id, now, source=source, **details)
-            signals.phone_marked.send(phone, reason="opted_out", now=now, actor=actor)
-    phone_ids = [p.id for p in phones]
-    return suppress_waiting(or_(SmsMessage.to_e164 == e164, SmsMessage.phone_id.in_(phone_ids)),
-                            SuppressReason.OPTED_OUT, actor, now)
+def opt_out_reply(row: InboundSms, now: datetime) -> list[int]:
+    """A STOP reply opts the number out of the department whose sender ID it was sent to (the
+    inbound `to`); a STOP to a sender no department has opts it out of every department."""
+    dept = department_by_sender(row.to)
+    return opt_out_number(row.msisdn, None, now, source="inbound",
+                          department_id=dept.id if dept else CITY_WIDE, inbound_id=row.id)
+
+
+def opt_out_number(e164: str, actor, now: datetime, source: str, department_id: int | None = CITY_WIDE,
+                   **details) -> list[int]:
+    """Opt every Phone with this E.164 number out of `department_id`'s SMS (None: every
+    department's) and suppress its messages of that scope still waiting to be sent
+    (queued/scheduled -> suppressed, reason opted_out). Returns the suppressed ids."""
+    phones = consent.numbers_phones(e164)
+    changed = consent.opt_out_phones(phones, department_id, actor, now, source,
+                                     **({"scope": "city"} if department_id is None else {}), **details)
+    for phone in changed:
+        signals.phone_marked.send(phone, reason="opted_out", now=now, actor=actor)
+    condition = or_(SmsMessage.to_e164 == e164, SmsMessage.phone_id.in_([p.id for p in phones]))
+    if department_id is not None:
+        condition = and_(condition, SmsMessage.department_id == department_id)
+    return suppress_waiting(condition, SuppressReason.OPTED_OUT, actor, now)
 
 
 def number_opted_out(message: SmsMessage, case=None, now: datetime | None = None, **_) -> str | None:
-    """signals.sms_send_check: the number said STOP (on any Phone row, or by a reply), even when this
-    message's own Phone row was imported after that."""
-    opted = db.session.scalar(select(Phone.id).where(Phone.e164 == message.to_e164, Phone.opted_out)
-                              .limit(1))
-    if opted is None:
-        opted = db.session.scalar(select(InboundSms.id).where(InboundSms.msisdn == message.to_e164,
-                                                              InboundSms.opt_out).limit(1))
-    return SuppressReason.OPTED_OUT if opted is not None else None
+    """signals.sms_send_check: the number opted out of this message's department (or of all),
+    on any Phone row or by a STOP reply, even when this message's own Phone row was imported
+    after that; a STOP older than a supervisor's lift of that scope no longer counts."""
+    dept_id = message.department_id
+    opted = db.session.scalar(
+        select(PhoneConsent.id).join(Phone, Phone.id == PhoneConsent.phone_id)
+        .where(Phone.e164 == message.to_e164, PhoneConsent.opted_out.is_(True),
+               or_(PhoneConsent.department_id == dept_id, PhoneConsent.department_id.is_(None)))
+        .limit(1))
+    if opted is not None:
+        return SuppressReason.OPTED_OUT
+    stops = db.session.execute(select(InboundSms.to, InboundSms.received_at).where(
+        InboundSms.msisdn == message.to_e164, InboundSms.opt_out.is_(True))).all()
+    for to, received_at in stops:
+        sender_dept = department_by_sender(to)
+        scope = sender_dept.id if sender_dept else CITY_WIDE
+        if scope not in (dept_id, CITY_WIDE):
+            continue
+        lifted = db.session.scalar(
+            select(func.max(PhoneConsent.opt_out_lifted_at)).join(Phone, Phone.id == PhoneConsent.phone_id)
+            .where(Phone.e164 == message.to_e164,
+                   PhoneConsent.department_id.is_(None) if scope is None
+                   else PhoneConsent.department_id == scope))
+        if lifted is None or received_at > lifted:
+            return SuppressReason.OPTED_OUT
+    return None

@@ -1,19 +1,19 @@
-"""The SMS template editor's form."""
+"""The SMS template editor's form: it only reads what was typed; the checks are the
+service's (app.sms.template_editing.template_problems), shared with the JSON API."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length
 
-from app.sms.template_editing import TemplateSettings
+from app.sms.template_editing import MAX_BODY, TemplateSettings
 
-MAX_BODY = 1000  # characters; a longer text would be a costly SMS of 15+ parts
+__all__ = ["MAX_BODY", "TemplateForm"]
 
 
 class TemplateForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
-    body_ja = TextAreaField(_l("Japanese text"), validators=[DataRequired(), Length(max=MAX_BODY)])
-    body_en = TextAreaField(_l("English text"), validators=[Length(max=MAX_BODY)])
+    name = StringField(_l("Name"))
+    body_ja = TextAreaField(_l("Japanese text"))
+    body_en = TextAreaField(_l("English text"))
     active = BooleanField(_l("Active"), default=True)
 
     def settings(self) -> TemplateSettings:

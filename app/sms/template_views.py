@@ -2,7 +2,7 @@
 character count, encoding, segments and cost of each (one Python function, `preview`,
 behind a JSON endpoint for the editor's script and on every server-side render)."""
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -11,16 +11,26 @@ from app.auth.access import can_edit, can_see_department, pick_department, roles
 from app.auth.permissions import CONFIG_EDITORS as EDITORS
 from app.auth.permissions import CONFIG_READERS as READERS
 from app.extensions import db
+from app.sms.default_texts import edited_default
+from app.sms.disclosure import body_of
 from app.sms.models import SmsTemplate
 from app.sms.template_editing import (
     TemplateError,
     create_template,
+    fallbacks_for,
     rules_using,
     templates_of,
     update_template,
 )
 from app.sms.template_forms import MAX_BODY, TemplateForm
-from app.sms.templates import LANGUAGES, PLACEHOLDERS, preview
+from app.sms.templates import (
+    LANGUAGES,
+    PERSONAL_PLACEHOLDERS,
+    PLACEHOLDERS,
+    disclosure_of,
+    personal_fields,
+    preview,
+)
 
 bp = Blueprint("sms_templates", __name__)
 
@@ -79,10 +89,17 @@ def _editor(form: TemplateForm, dept, template: SmsTemplate | None):
     if request.method == "POST" and form.errors:
         form.form_errors.append(_("Please correct the marked fields."))
     previews = {lang: preview(form[f"body_{lang}"].data or "", dept, lang) for lang in LANGUAGES}
+    fallbacks = [(rule, fallback, preview(body_of(fallback, rule.language), dept, rule.language)["text"])
+                 for rule, fallback in (fallbacks_for(template) if template else [])]
     return render_template(
         "sms/template.html", form=form, template=template, department=dept, previews=previews,
-        placeholders=PLACEHOLDERS, can_edit=can_edit(current_user, dept.id), max_body=MAX_BODY,
+        placeholders=PLACEHOLDERS, personal_placeholders=PERSONAL_PLACEHOLDERS,
+        can_edit=can_edit(current_user, dept.id), max_body=MAX_BODY,
         used_by=rules_using(template) if template else [],
+        disclosure=disclosure_of(form.body_ja.data or "", form.body_en.data or ""),
+        personal=personal_fields((form.body_ja.data or "") + (form.body_en.data or "")),
+        fallbacks=fallbacks, verified_days=current_app.config["VERIFIED_PHONE_DAYS"],
+        edited_default=template is not None and edited_default(template),
     )
 
 

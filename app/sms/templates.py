@@ -8,14 +8,51 @@ validation error when the template is saved, not a crash when the message is sen
 
 import re
 import unicodedata
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, time
 
 from flask import current_app
 from flask_babel import lazy_gettext as _
 
+from app.fraud_text import (
+    BANK_WORDS,
+    DIGIT_RUN,
+    ISO_DATE,
+    MIN_ACCOUNT_DIGITS,
+    URL_PATTERNS,
+    unsafe_reasons,
+)
+from app.fraud_text import (
+    digits as _digits,
+)
+from app.fraud_text import (
+    is_callback as _is_callback,
+)
 from app.sms.encoding import cost, shape
+from app.sms.models import Disclosure
 
-PLACEHOLDERS = ("name", "amount", "due_date", "department", "callback_phone", "case_ref")
+
+@dataclass(frozen=True)
+class Placeholder:
+    """A placeholder and whether it is personal: it names the person or the debt, so a
+    template using it goes only to a verified phone (地方税法第22条). A new placeholder must
+    say which it is."""
+
+    name: str
+    personal: bool
+
+
+PLACEHOLDER_SPECS = (
+    Placeholder("name", personal=True),
+    Placeholder("amount", personal=True),
+    Placeholder("due_date", personal=True),
+    Placeholder("department", personal=False),
+    Placeholder("callback_phone", personal=False),
+    Placeholder("callback_hours", personal=False),  # the department's calling hours
+    Placeholder("case_ref", personal=False),
+)
+PLACEHOLDERS = tuple(p.name for p in PLACEHOLDER_SPECS)
+PERSONAL_PLACEHOLDERS = frozenset(p.name for p in PLACEHOLDER_SPECS if p.personal)
 LANGUAGES = ("ja", "en")
 MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 FIELD = re.compile(r"\{([^{}]*)\}")
@@ -28,27 +65,6 @@ SAMPLE_AMOUNT = 99_999_999
 SAMPLE_DUE_DATE = date(2026, 12, 31)
 SAMPLE_CASE_REF = "R2026-00012345"
 
-# Web addresses: a scheme, www., an IP address, or a bare domain (any label, then a dot and a
-# country code or a common generic TLD: example.com, 例.jp, bit.ly/x, t.co).
-GENERIC_TLDS = (
-    "com|net|org|info|biz|xyz|top|site|online|shop|store|app|dev|link|click|live|life|club|"
-    "vip|work|tech|page|blog|asia|tokyo|osaka|mobi|name|pro|icu|cyou|buzz|fun|space|website|"
-    "email|support|help|pay|bank|money|finance|services|gov|edu|int|jobs|tel|cloud|digital|one"
-)
-URL_PATTERNS = (
-    re.compile(r"[a-z][a-z0-9+.-]*://", re.IGNORECASE),
-    re.compile(r"\bwww\d?\.", re.IGNORECASE),
-    re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}\b"),
-    re.compile(rf"[\w-]+\.(?:[a-z]{{2}}|{GENERIC_TLDS})(?![a-z])", re.IGNORECASE),
-)
-BANK_WORDS = re.compile(
-    r"口座|振り?込み?先|普通預金|当座預金|\baccount\s*(?:no\b|number|#)|\bbank\s+account"
-    r"|\bacct\b|\biban\b|\bsort\s+code|\brouting\s+number",
-    re.IGNORECASE,
-)
-DIGIT_RUN = re.compile(r"\d+(?:-\d+)*")
-ISO_DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}")
-MIN_ACCOUNT_DIGITS = 7
 
 
 def tokens(body: str) -> list[tuple[str, str]]:
@@ -83,17 +99,6 @@ def _placeholder_errors(body: str) -> list:
             errors.append(_("Unknown placeholder {%(field)s}. Known: %(known)s.", field=value,
                             known=", ".join("{" + p + "}" for p in PLACEHOLDERS)))
     return errors
-
-
-def _digits(text: str) -> str:
-    return re.sub(r"\D", "", unicodedata.normalize("NFKC", text or ""))
-
-
-def _is_callback(digits: str, callback_digits: str) -> bool:
-    if not callback_digits:
-        return False
-    international = "81" + callback_digits[1:] if callback_digits.startswith("0") else None
-    return digits in (callback_digits, international)
 
 
 def _without_fields(body: str) -> str:
@@ -151,6 +156,28 @@ def fill(body: str, values: dict[str, str]) -> str:
     )
 
 
+def personal_fields(body: str) -> list[str]:
+    """The personal placeholders `body` uses, in order of first use."""
+    found = []
+    for kind, value in tokens(body or ""):
+        if kind == "field" and value in PERSONAL_PLACEHOLDERS and value not in found:
+            found.append(value)
+    return found
+
+
+def disclosure_of(*bodies: str) -> Disclosure:
+    """personal when any of `bodies` uses a personal placeholder, else generic."""
+    return Disclosure.PERSONAL if any(personal_fields(b) for b in bodies) else Disclosure.GENERIC
+
+
+def format_hours(start: time, end: time, language: str) -> str:
+    """9:00〜20:00 (ja) or 9:00-20:00 (en): when the callback line answers."""
+    def clock_text(t: time) -> str:
+        return "24:00" if t == time.max else f"{t.hour}:{t.minute:02d}"
+
+    return f"{clock_text(start)}{'〜' if language == 'ja' else '-'}{clock_text(end)}"
+
+
 def render(body: str, case, department, due_date: date | None = None, language: str = "ja") -> str:
     """The message text for `case`: `due_date` defaults to the case's oldest due date."""
     values = {
@@ -159,9 +186,24 @@ def render(body: str, case, department, due_date: date | None = None, language: 
         "due_date": format_date(due_date or case.oldest_due_date, language),
         "department": department.name,
         "callback_phone": department.callback_phone,
+        "callback_hours": format_hours(department.calling_start, department.calling_end, language),
         "case_ref": case.case_ref,
     }
     return fill(body, values)
+
+
+def unsafe_text(text: str, case, department) -> bool:
+    """Whether a rendered message could pass for fraud although its template passed the
+    checks: a name, case reference or department name brought a web address or bank details
+    into it. The whole text is checked for links and account words (the template's own text
+    has none: whatever is found came in through a value); the free-text values (name,
+    department name) are also checked for long digit runs, which references and amounts
+    legitimately have."""
+    if unsafe_reasons(text, department.callback_phone, check_digits=False):
+        return True
+    names = [department.name] + ([case.taxpayer.name] if case is not None else [])
+    return any(value and value in text and unsafe_reasons(value, department.callback_phone)
+               for value in names)
 
 
 def sample_values(department, language: str) -> dict[str, str]:
@@ -171,6 +213,7 @@ def sample_values(department, language: str) -> dict[str, str]:
         "due_date": format_date(SAMPLE_DUE_DATE, language),
         "department": department.name,
         "callback_phone": department.callback_phone,
+        "callback_hours": format_hours(department.calling_start, department.calling_end, language),
         "case_ref": SAMPLE_CASE_REF,
     }
 
@@ -190,4 +233,6 @@ def preview(body: str, department, language: str) -> dict:
         "segments": text_shape.segments if text else 0,
         "cost": cost(text_shape.segments if text else 0, current_app.config["SMS_COST_PER_SEGMENT"]),
         "errors": [str(e) for e in template_errors(body, department)] if body.strip() else [],
+        "disclosure": str(disclosure_of(body)),
+        "personal_fields": personal_fields(body),
     }

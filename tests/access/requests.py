@@ -41,7 +41,7 @@ def send(app, world, key, column: str, *, csrf: bool = True, bearer: bool = True
     else:
         if session.cookie:
             headers["Cookie"] = f"session={session.cookie}"
-        if csrf and method == "POST" and not rule.startswith("/webhooks/"):  # signed, CSRF-exempt
+        if csrf and method in ("POST", "PATCH") and not rule.startswith("/webhooks/"):  # signed: no CSRF
             headers["X-CSRFToken"] = session.csrf
             if body is None:
                 data = {**(data or {}), "csrf_token": session.csrf}

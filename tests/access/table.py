@@ -58,6 +58,10 @@ ACCESS = {
     ("POST", "/cases/<int:case_id>/calls"):                   (LOGIN, 302, 302, 403, 302,  404, 404),
     ("POST", "/cases/<int:case_id>/phones/<int:phone_id>/opt-out"):
                                                               (LOGIN, 302, 302, 403, 302,  404, 404),
+    ("POST", "/cases/<int:case_id>/phones/<int:phone_id>/opt-out/lift"):
+                                                              (LOGIN, 403, 302, 403, 302,  403, 404),
+    ("POST", "/cases/<int:case_id>/phones/<int:phone_id>/consent"):
+                                                              (LOGIN, 302, 302, 403, 302,  404, 404),
     ("POST", "/cases/<int:case_id>/promises"):                (LOGIN, 302, 302, 403, 302,  404, 404),
     ("POST", "/queue/next"):                                  (LOGIN, 302, 302, 403, 403,  NA,  NA),
     ("GET",  "/departments"):                                 (LOGIN, 403, 200, 200, 200,  NA,  NA),
@@ -116,6 +120,15 @@ ACCESS = {
     ("GET",  "/api/v1/inbox"):                                (401,  200, 200, 200, 200,   404, 404),
     ("POST", "/api/v1/inbox/<int:reply_id>"):                 (401,  200, 200, 403, 200,   404, 404),
     ("GET",  "/api/v1/reports/summary"):                      (401,  403, 200, 200, 200,   403, 404),
+    ("POST", "/api/v1/cases/<int:case_id>/phones/<int:phone_id>/consent"):
+                                                              (401,  200, 200, 403, 200,   404, 404),
+    # Configuration through the API (issue 10): another department's is a 403, as the issue says.
+    ("GET",  "/api/v1/templates"):                            (401,  403, 200, 200, 200,   403, 403),
+    ("POST", "/api/v1/templates"):                            (401,  403, 201, 403, 201,   403, 403),
+    ("PATCH", "/api/v1/templates/<int:template_id>"):         (401,  403, 200, 403, 200,   403, 403),
+    ("GET",  "/api/v1/rules"):                                (401,  403, 200, 200, 200,   403, 403),
+    ("POST", "/api/v1/rules"):                                (401,  403, 201, 403, 201,   403, 403),
+    ("PATCH", "/api/v1/rules/<int:rule_id>"):                 (401,  403, 200, 403, 200,   403, 403),
 }
 # fmt: on
 
@@ -123,7 +136,8 @@ PERIOD = {"from": "2026-11-01", "to": "2026-11-16", "department": "{dept}"}
 CSV = ("case_ref,taxpayer_ref,name,name_kana,phone,phone2,consent,department,tax_type,fiscal_year,"
        "amount_due,due_date,address\nIMP-{uid},TIMP-{uid},新井 一郎,アライ イチロウ,090-5555-0101,,yes,"
        "{dept},住民税,2025,12000,2025-05-31,\n")
-TEMPLATE_JA = "【{department}】{name}様 {amount}円が未納です。{callback_phone}へ"
+# Generic: the default template is its rule's fallback and may not become personal.
+TEMPLATE_JA = "【{department}】ご連絡ください。{callback_phone}へ（番号{case_ref}）"
 RULE = {"name": "Two calls", "trigger": "unanswered_calls", "count": "2", "window_days": "14",
         "phone_scope": "mobile", "action": "send_sms", "template_id": "{template}", "language": "ja",
         "priority_boost": "0", "delay_minutes": "0", "active": "y"}
@@ -196,6 +210,20 @@ REQUESTS = {
     ("POST", "/sms/inbox/settings/<code>"): Req(data={"auto_ack_template_id": ""}),
     ("GET", "/api/v1/inbox"): Req(query={"department": "{dept}"}),
     ("POST", "/api/v1/inbox/<int:reply_id>"): Req(json={"state": "done"}),
+    ("POST", "/cases/<int:case_id>/phones/<int:phone_id>/opt-out/lift"): Req(data={"reason": "withdrew"}),
+    ("POST", "/cases/<int:case_id>/phones/<int:phone_id>/consent"): Req(data={"consent": "yes",
+                                                                            "source": "call"}),
+    ("POST", "/api/v1/cases/<int:case_id>/phones/<int:phone_id>/consent"): Req(json={
+        "consent": True, "source": "call"}),
+    ("GET", "/api/v1/templates"): Req(query={"department": "{dept}"}),
+    ("POST", "/api/v1/templates"): Req(json={"department": "{dept}", "name": "api {uid}",
+                                             "body_ja": TEMPLATE_JA}),
+    ("PATCH", "/api/v1/templates/<int:template_id>"): Req(json={"active": True}),
+    ("GET", "/api/v1/rules"): Req(query={"department": "{dept}"}),
+    ("POST", "/api/v1/rules"): Req(json={"department": "{dept}", "name": "api {uid}",
+                                         "trigger": "promise_broken", "action": "raise_priority",
+                                         "priority_boost": 5}),
+    ("PATCH", "/api/v1/rules/<int:rule_id>"): Req(json={"count": 2}),
 }
 
 # A rule's argument -> the placeholder that fills it.

@@ -47,7 +47,11 @@ def test_case_body(client, world):
                                 "name_kana": case.taxpayer.name_kana, "address": ""}
     assert [p["e164"] for p in body["phones"]] == ["+819012345678", "+81485550199"]
     assert body["phones"][1] == {"id": case.taxpayer.phones[1].id, "e164": "+81485550199", "kind": "fixed",
-                                 "consent": False, "opted_out": False, "usable": True}
+                                 "consent": False, "consent_on": None, "consent_source": None,
+                                 "consent_recorded_by": None, "consent_recorded_at": None,
+                                 "opted_out": False, "opted_out_city_wide": False, "usable": True,
+                                 "verified_until": None}
+    assert body["phones"][0]["consent"] is True and body["phones"][0]["consent_source"] == "import"
     assert body["charges"] == [{"tax_type": "住民税", "fiscal_year": 2025, "period": "", "notice_no": "",
                                 "amount_due": 80000, "due_date": "2025-05-31", "assessed": None,
                                 "late_fee": None, "dunning_fee": None, "dunning_notice_on": None,

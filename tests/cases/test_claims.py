@@ -175,15 +175,22 @@ def test_cases_without_a_usable_phone_are_not_offered(app):
     unusable = f.case(dept)
     unusable.taxpayer.phones[0].usable = False
     opted_out = f.case(dept)
-    opted_out.taxpayer.phones[0].opted_out = True
+    f.opt_out(opted_out.taxpayer.phones[0], dept.id, commit=False)
+    city_wide = f.case(dept)
+    f.opt_out(city_wide.taxpayer.phones[0], None, commit=False)
     f.case(dept, status=CaseStatus.CLOSED)
     db.session.commit()
     assert _claim(op1) is None
     assert workable_count(dept, NOW) == 0
     second_phone = f.case(dept, phones=(("+819012345670", "mobile", True), ("+81485550111", "fixed", False)))
-    second_phone.taxpayer.phones[0].opted_out = True
+    f.opt_out(second_phone.taxpayer.phones[0], dept.id, commit=False)
     db.session.commit()
     assert _claim(op1).id == second_phone.id
+    # Another department's opt-out does not take a case out of this department's queue.
+    water = f.department("WATER")
+    other = f.case(dept, phones=(("+819012345671", "mobile", True),), priority=-1)
+    f.opt_out(other.taxpayer.phones[0], water.id)
+    assert workable_count(dept, NOW) == 1  # `other` (second_phone is claimed by op1)
 
 
 def test_workable_count_excludes_claimed_and_can_stop_at_a_cap(app):

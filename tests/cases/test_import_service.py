@@ -4,6 +4,7 @@ from sqlalchemy import func, select
 
 from app.audit.models import AuditEvent
 from app.cases import importing
+from app.cases.consent import row_of
 from app.cases.jobs import run_import
 from app.cases.models import Case, Charge, ImportJob, Phone, Taxpayer
 from app.cases.priority import priority_score
@@ -20,6 +21,12 @@ def run(content: bytes, actor=None) -> ImportJob:
     run_import(job_id)
     db.session.expire_all()
     return db.session.get(ImportJob, job_id)
+
+
+def consent(phone, department_id: int) -> tuple:
+    """(consent, consent_on) of `phone` for one department (no row: no consent)."""
+    row = row_of(phone.id, department_id)
+    return (row.consent, row.consent_on) if row else (False, None)
 
 
 def count(model) -> int:
@@ -45,7 +52,7 @@ def test_good_rows_create_taxpayer_case_charges_and_phones(app):
     assert case.priority == priority_score(62300, date(2024, 4, 30), utcnow().date()) > 0
     taxpayer = case.taxpayer
     assert taxpayer.search_key == "山田太郎 ヤマダタロウ"
-    assert [(p.e164, p.kind, p.position, p.consent, p.consent_on) for p in taxpayer.phones] == [
+    assert [(p.e164, p.kind, p.position, *consent(p, case.department_id)) for p in taxpayer.phones] == [
         ("+819012345678", "mobile", 1, True, date(2024, 4, 1)),
         ("+81485550100", "fixed", 2, True, date(2024, 4, 1)),
     ]
@@ -233,7 +240,7 @@ def test_reimport_updates_changed_taxpayer_and_phone_and_keeps_a_known_consent_d
     assert (job.imported, job.errors) == (1, [])
     case = db.session.scalar(select(Case))
     assert case.taxpayer.name == "山田 次郎" and case.taxpayer.search_key == "山田次郎 ヤマダジロウ"
-    assert [(p.e164, p.consent, p.consent_on) for p in case.taxpayer.phones] == [
+    assert [(p.e164, *consent(p, case.department_id)) for p in case.taxpayer.phones] == [
         ("+819012345678", True, date(2024, 4, 1)), ("+81485550100", True, None)]
     assert case.balance == 500 and case.updated_at >= created
     details = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first().details

@@ -43,9 +43,12 @@ def test_default_rule_fires_after_exactly_two_unanswered_calls_to_a_mobile(dept)
     assert message.status == SmsStatus.QUEUED
     assert message.to_e164 == "+819012345678" and message.phone_id == case.taxpayer.phones[0].id
     assert message.rule_id == rule.id and message.template_id == rule.template_id
-    assert message.text.startswith("【税務課】" + case.taxpayer.name + "様")
-    assert "123,456円" in message.text and "2025年5月31日" in message.text
-    assert "048-555-0100" in message.text and case.case_ref in message.text
+    # The default is generic (issue 10): no name, amount or due date; the office, the callback
+    # number and its hours, the reference, a line for a wrong recipient.
+    assert message.text == ("【税務課】ご連絡したいことがございます。048-555-0100（受付9:00〜20:00）まで"
+                            f"お電話ください。（番号{case.case_ref}）お心当たりのない場合はご容赦ください。")
+    assert case.taxpayer.name not in message.text and "123,456" not in message.text
+    assert message.disclosure == "generic"
     assert message.encoding == "ucs2" and message.segments == 2
     firing = db.session.scalar(select(EscalationFiring))
     assert (firing.idempotency_key, firing.sms_message_id, firing.outcome) == (key, message.id, "queued")
@@ -92,7 +95,7 @@ def test_a_fixed_line_call_does_not_send_a_pending_sms_either(dept):
     case = f.case(dept, phones=(MOBILE_NO_CONSENT, FIXED))
     call(case, "no_answer", at(0))
     call(case, "no_answer", at(3))
-    case.taxpayer.phones[0].consent = True
+    f.set_consent(case.taxpayer.phones[0], dept.id, commit=False)
     db.session.commit()
     call(case, "no_answer", at(6), phone_index=1)
     assert messages() == []
@@ -115,7 +118,7 @@ def test_no_sms_without_a_consented_usable_mobile_and_the_case_stays_queueable(d
     # A fixed line too: the queue offers only cases with a phone that has not opted out.
     case = f.case(dept, phones=(MOBILE_NO_CONSENT if phone == "no_consent" else MOBILE, FIXED))
     if phone == "opted_out":
-        case.taxpayer.phones[0].opted_out = True
+        f.opt_out(case.taxpayer.phones[0], dept.id, commit=False)
     if phone == "unusable":
         case.taxpayer.phones[0].usable = False
     db.session.commit()
@@ -136,7 +139,7 @@ def test_consent_given_later_in_the_same_streak_sends_on_the_next_unanswered_cal
     first = call(case, "no_answer", at(0))
     call(case, "no_answer", at(3))
     assert messages() == []
-    case.taxpayer.phones[0].consent = True
+    f.set_consent(case.taxpayer.phones[0], dept.id, commit=False)
     db.session.commit()
 
     call(case, "no_answer", at(6))

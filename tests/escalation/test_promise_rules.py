@@ -48,7 +48,9 @@ def test_promise_due_sends_the_reminder_d_days_before_once(dept):
     db.session.commit()
     assert firing.idempotency_key == f"rule:{rule.id}:case:{case.id}:promise:7:1:due"
     [message] = messages(case)
-    assert "2026年11月17日" in message.text and message.idempotency_key == firing.idempotency_key
+    # The default template is generic: no date (a due date names the debt).
+    assert "2026年11月17日" not in message.text and message.disclosure == "generic"
+    assert message.idempotency_key == firing.idempotency_key
     # A sweep calling again later the same day, or on the due date: nothing twice.
     assert fire_promise_rules(Trigger.PROMISE_DUE, case, "promise:7:1:due", date(2026, 11, 17), at(5)) == []
     assert fire_promise_rules(Trigger.PROMISE_DUE, case, "promise:7:1:due", date(2026, 11, 17),

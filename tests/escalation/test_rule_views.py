@@ -116,13 +116,13 @@ def test_an_edit_is_audited_with_the_changed_fields(app, world):
 
 
 @pytest.mark.parametrize("changes, message", [
-    ({"count": "0"}, "Number must be between 1 and 20"),
+    ({"count": "0"}, "Between 1 and 20"),
     ({"count": "two"}, "Not a valid integer value"),
-    ({"trigger": "sometimes"}, "Invalid value"),
+    ({"trigger": "sometimes"}, "Not a valid choice"),
     ({"template_id": ""}, "Choose one of the department's SMS templates"),
     ({"action": "raise_priority", "priority_boost": "0"}, "Give the number of points to add"),
-    ({"action": "hand_to_supervisor", "delay_minutes": "10"}, "Only an SMS can be delayed"),
-    ({"name": ""}, "This field is required"),
+    ({"action": "hand_over", "delay_minutes": "10"}, "Only an SMS can be delayed"),
+    ({"name": ""}, "Required."),
 ])
 def test_bad_input_rerenders_the_form_and_saves_nothing(app, world, changes, message):
     tax, water, users = world

@@ -11,6 +11,7 @@ from tests import factories as f
 from tests.escalation.helpers import audits, default_rule, signed_in, token_of
 
 GOOD_JA = "【{department}】{name}様 {amount}円が未納です。{callback_phone}へ"
+GENERIC_JA = "【{department}】ご連絡ください。{callback_phone}へ"
 
 
 @pytest.fixture
@@ -54,7 +55,8 @@ def test_the_editor_shows_the_counts_without_javascript(app, world):
     html = sup.get(f"/sms/templates/{template.id}").get_data(as_text=True)
     assert 'data-testid="encoding-ja" data-field="encoding_label">UCS-2<' in html
     assert 'data-testid="segments-ja" data-field="segments">2<' in html
-    assert "99,999,999" in html  # the sample amount
+    assert "R2026-00012345" in html  # the sample reference (the default is generic: no amount)
+    assert 'data-testid="generic-notice"' in html and 'data-testid="personal-notice"' not in html
 
 
 @pytest.mark.parametrize("body, message", [
@@ -81,9 +83,12 @@ def test_edit_duplicate_name_and_deactivating_a_template_in_use(app, world):
     template = reminder(tax)
     url = f"/sms/templates/{template.id}"
     token = token_of(sup, url)
-    data = {"csrf_token": token, "name": template.name, "body_ja": GOOD_JA, "body_en": ""}
+    data = {"csrf_token": token, "name": template.name, "body_ja": GENERIC_JA, "body_en": ""}
     page = sup.post(url, data=data)  # unticked "active", but the default rule sends it
     assert "Active rules send this template" in page.get_data(as_text=True)
+    # The default rule's generic fallback is the template itself: it may not become personal.
+    page = sup.post(url, data={**data, "body_ja": GOOD_JA, "active": "y"})
+    assert page.status_code == 200 and "as their generic fallback" in page.get_data(as_text=True)
     assert sup.post(url, data={**data, "active": "y"}).status_code == 302
     [event] = audits("sms_template.update")
     assert set(event.details["changed"]) == {"body_ja", "body_en"}

@@ -90,10 +90,15 @@ def test_each_problem_is_told_once(dept):
 def test_render_in_japanese_and_english(dept):
     case = f.case(dept, balance=1234567, ref="R-77")
     text = render(REMINDER_BODY_JA, case, dept)
-    assert text == (f"【税務課】{case.taxpayer.name}様 2025年5月31日納期限の税金等 1,234,567円のお支払いが"
-                    "確認できておりません。お問い合わせは048-555-0100へお電話ください。（番号R-77）")
-    english = render(REMINDER_BODY_EN, case, dept, due_date=date(2026, 11, 30), language="en")
-    assert "1,234,567 yen due on 30 Nov 2026" in english and english.startswith("【税務課】 Dear ")
+    assert text == ("【税務課】ご連絡したいことがございます。048-555-0100（受付9:00〜20:00）まで"
+                    "お電話ください。（番号R-77）お心当たりのない場合はご容赦ください。")
+    english = render(REMINDER_BODY_EN, case, dept, language="en")
+    assert english == ("【税務課】 Please call us on 048-555-0100 (9:00-20:00) about a matter for you "
+                       "(ref R-77). If this message is not for you, please ignore it.")
+    personal = "【{department}】{name}様 {due_date}納期限 {amount}円 {callback_phone}"
+    assert render(personal, case, dept) == (
+        f"【税務課】{case.taxpayer.name}様 2025年5月31日納期限 1,234,567円 048-555-0100")
+    assert render("{due_date}", case, dept, due_date=date(2026, 11, 30), language="en") == "30 Nov 2026"
     # An unknown placeholder (an old template) is left as written, never an error at send time.
     assert render("{name} {nope}", case, dept) == f"{case.taxpayer.name} {{nope}}"
 
@@ -114,4 +119,6 @@ def test_preview_counts_with_long_sample_values(dept):
     assert plain["encoding"] == "gsm7" and plain["segments"] == 1 and plain["units"] == len(plain["text"])
     assert plain["errors"] and "must start" in plain["errors"][0]
     assert preview("", dept, "en") == {"text": "", "chars": 0, "units": 0, "encoding": "gsm7",
-                                       "encoding_label": "GSM-7", "segments": 0, "cost": 0.0, "errors": []}
+                                       "encoding_label": "GSM-7", "segments": 0, "cost": 0.0, "errors": [],
+                                       "disclosure": "generic", "personal_fields": []}
+    assert (result["disclosure"], result["personal_fields"]) == ("personal", ["name", "amount"])

@@ -98,3 +98,16 @@ def work(monkeypatch, queues=("sms",)) -> None:
 
 def minutes(n: int) -> timedelta:
     return timedelta(minutes=n)
+
+
+def opted(phone_id: int, department_id: int | str | None = "any") -> bool:
+    """Whether the phone has an opt-out row: of `department_id` (None: the city-wide one) or,
+    by default, of any scope (read fresh)."""
+    from app.cases.models import PhoneConsent
+
+    db.session.expire_all()
+    stmt = select(PhoneConsent.id).where(PhoneConsent.phone_id == phone_id, PhoneConsent.opted_out.is_(True))
+    if department_id != "any":
+        stmt = stmt.where(PhoneConsent.department_id.is_(None) if department_id is None
+                          else PhoneConsent.department_id == department_id)
+    return db.session.scalar(stmt.limit(1)) is not None

@@ -16,7 +16,7 @@ from app.sms.providers.sandbox import SandboxProvider
 from tests import factories as f
 from tests.browser.test_operator_flow import CHROMIUM_ARGS
 from tests.serving import serving
-from tests.sms.receipt_helpers import LONG_JA, MOBILE, NOW, audits, fresh, queued_message, work
+from tests.sms.receipt_helpers import LONG_JA, MOBILE, NOW, audits, fresh, opted, queued_message, work
 from tests.waiting import wait_until
 
 FAILING = "+819012340000"
@@ -101,7 +101,7 @@ def test_a_reply_from_the_phone_goes_through_the_inbound_code(client, dept, monk
     assert response.status_code == 302
     reply = db.session.query(InboundSms).one()
     assert reply.opt_out and reply.provider_message_id.startswith("sandbox-in-")
-    assert fresh(Phone, message.phone_id).opted_out
+    assert opted(message.phone_id)
     assert fresh(SmsMessage, waiting.id).status == SmsStatus.SUPPRESSED
     assert audits("sandbox.reply") == 1
     body = client.get("/sandbox/phone/messages", query_string={"number": MOBILE}).get_json()
@@ -181,7 +181,7 @@ def test_the_phone_page_refreshes_itself_and_sends_a_stop_in_a_real_browser(live
         finally:
             browser.close()
     db.session.expire_all()
-    assert db.session.get(Phone, phone_id).opted_out
+    assert opted(phone_id)
 
 
 def test_without_redis_the_receipts_come_in_process_too(app, dept):

@@ -111,9 +111,8 @@ def test_payment_between_queue_and_send_suppresses(app, fake_vonage, clock, monk
 def test_opt_out_between_queue_and_send_suppresses(app, fake_vonage, clock, monkeypatch):
     case = f.case(f.department("TAX"))
     message_id = make_message(case)
-    phone = db.session.merge(case).taxpayer.phones[0]
-    phone.opted_out = True
-    db.session.commit()
+    case = db.session.merge(case)
+    f.opt_out(case.taxpayer.phones[0], case.department_id)
 
     work(monkeypatch)
 

@@ -7,12 +7,22 @@ from urllib.parse import urlencode
 import pytest
 
 from app import clock, create_app
-from app.cases.models import Phone
 from app.extensions import db
 from app.sms.models import InboundSms, SmsMessage, SmsStatus
 from tests import factories as f
 from tests.conftest import test_config as make_config
-from tests.sms.receipt_helpers import NOW, SECRET, audits, dlr, fresh, inbound, minutes, sent_message, sign
+from tests.sms.receipt_helpers import (
+    NOW,
+    SECRET,
+    audits,
+    dlr,
+    fresh,
+    inbound,
+    minutes,
+    opted,
+    sent_message,
+    sign,
+)
 
 STATUS = "/webhooks/vonage/status"
 INBOUND = "/webhooks/vonage/inbound"
@@ -221,7 +231,7 @@ def test_webhooks_need_no_csrf_token_or_login(client, signed, message):
 def test_a_signed_inbound_stop_opts_the_number_out(client, signed, message):
     response = client.get(INBOUND, query_string=sign(inbound("STOP")))
     assert response.status_code == 200 and response.get_json() == {"result": "opted_out"}
-    assert db.session.get(Phone, message.phone_id).opted_out
+    assert opted(message.phone_id)
     forged = sign(inbound("hello"))
     forged["text"] = "STOP"
     assert client.post(INBOUND, json=forged).status_code == 401

@@ -1,0 +1,57 @@
+"""The consent part of a case import (issue 10): a row's consent is its own department's.
+
+Kept apart from the upsert of taxpayers, cases, charges and phones (app.cases.importing) so
+either can change alone: it runs after the chunk's phones are written and needs only the
+chunk's rows and its taxpayers' ids.
+"""
+
+from collections import Counter
+from datetime import datetime
+
+from sqlalchemy import select
+
+from app.cases.bulk_write import in_ as _in
+from app.cases.bulk_write import insert_rows, update_rows
+from app.cases.csv_rows import ImportRow
+from app.cases.models import ConsentSource, Phone, PhoneConsent, Taxpayer
+from app.extensions import db
+
+_COLUMNS = ("consent", "consent_on", "consent_source", "consent_recorded_at")
+
+
+def write_import_consent(counts: Counter, rows: list[tuple[ImportRow, int]], taxpayer_ids: dict[str, int],
+                         now: datetime) -> None:
+    """Set the consent of the rows' phones for each row's own department only (another
+    department's consent is never touched): a few statements per chunk, writing only what
+    changes. A bare "yes" keeps a known consent date; the source is `import`; a "no" for a
+    phone the department has no row for writes nothing (no row means no consent)."""
+    if not rows:
+        return
+    ids = {(ref, e164): id_ for id_, ref, e164 in db.session.execute(
+        select(Phone.id, Taxpayer.taxpayer_ref, Phone.e164).join(Taxpayer, Taxpayer.id == Phone.taxpayer_id)
+        .where(_in(Phone.taxpayer_id, {taxpayer_ids[r.taxpayer_ref] for r, _ in rows})))}
+    wanted: dict[tuple[int, int], ImportRow] = {}
+    for row, dept_id in rows:
+        for _position, e164, _kind in row.phones:
+            wanted[(ids[(row.taxpayer_ref, e164)], dept_id)] = row
+    if not wanted:
+        return
+    c = PhoneConsent.__table__.c
+    stored = {(r.phone_id, r.department_id): r for r in db.session.execute(
+        select(c.id, c.phone_id, c.department_id, c.consent, c.consent_on)
+        .where(_in(c.phone_id, {k[0] for k in wanted}), c.department_id.is_not(None)))}
+    new: list[dict] = []
+    changed: dict[int, dict] = {}
+    for (phone_id, dept_id), row in wanted.items():
+        old = stored.get((phone_id, dept_id))
+        keep_on = old is not None and row.consent and row.consent_on is None
+        values = {"consent": row.consent, "consent_on": old.consent_on if keep_on else row.consent_on,
+                  "consent_source": str(ConsentSource.IMPORT), "consent_recorded_at": now}
+        if old is None:
+            if row.consent:
+                new.append({"phone_id": phone_id, "department_id": dept_id, "opted_out": False, **values})
+        elif (old.consent, old.consent_on) != (values["consent"], values["consent_on"]):
+            changed[old.id] = values
+    insert_rows(PhoneConsent.__table__, new)
+    update_rows(PhoneConsent.__table__, changed, _COLUMNS)
+    counts["consents_set"] += len(new) + len(changed)
