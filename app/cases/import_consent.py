@@ -30,10 +30,18 @@ def write_import_consent(counts: Counter, rows: list[tuple[ImportRow, int]], tax
     ids = {(ref, e164): id_ for id_, ref, e164 in db.session.execute(
         select(Phone.id, Taxpayer.taxpayer_ref, Phone.e164).join(Taxpayer, Taxpayer.id == Phone.taxpayer_id)
         .where(_in(Phone.taxpayer_id, {taxpayer_ids[r.taxpayer_ref] for r, _ in rows})))}
-    wanted: dict[tuple[int, int], ImportRow] = {}
+    # (phone, department) -> (consent, consent_on, bare): the file's last word, but a bare "yes"
+    # keeps a date an earlier line (or the stored row) gave.
+    wanted: dict[tuple[int, int], tuple[bool, object, bool]] = {}
     for row, dept_id in rows:
+        bare = row.consent and row.consent_on is None
         for _position, e164, _kind in row.phones:
-            wanted[(ids[(row.taxpayer_ref, e164)], dept_id)] = row
+            key = (ids[(row.taxpayer_ref, e164)], dept_id)
+            earlier = wanted.get(key)
+            if bare and earlier is not None and earlier[0]:
+                wanted[key] = (True, earlier[1], earlier[2])
+            else:
+                wanted[key] = (row.consent, row.consent_on, bare)
     if not wanted:
         return
     c = PhoneConsent.__table__.c
@@ -42,13 +50,13 @@ def write_import_consent(counts: Counter, rows: list[tuple[ImportRow, int]], tax
         .where(_in(c.phone_id, {k[0] for k in wanted}), c.department_id.is_not(None)))}
     new: list[dict] = []
     changed: dict[int, dict] = {}
-    for (phone_id, dept_id), row in wanted.items():
+    for (phone_id, dept_id), (given, given_on, bare) in wanted.items():
         old = stored.get((phone_id, dept_id))
-        keep_on = old is not None and row.consent and row.consent_on is None
-        values = {"consent": row.consent, "consent_on": old.consent_on if keep_on else row.consent_on,
+        keep_on = old is not None and bare and old.consent
+        values = {"consent": given, "consent_on": old.consent_on if keep_on else given_on,
                   "consent_source": str(ConsentSource.IMPORT), "consent_recorded_at": now}
         if old is None:
-            if row.consent:
+            if given:
                 new.append({"phone_id": phone_id, "department_id": dept_id, "opted_out": False, **values})
         elif (old.consent, old.consent_on) != (values["consent"], values["consent_on"]):
             changed[old.id] = values
