@@ -29,7 +29,7 @@ def test_case_screen_shows_taxpayer_phones_charges_and_timeline(client, at_workd
                                                ("+81485550199", "fixed", False)))
     case.taxpayer.address = "埼玉県三郷市花和田648-1"
     mobile, fixed = case.taxpayer.phones
-    fixed.opted_out = True
+    f.opt_out(fixed, tax.id, commit=False)
     db.session.commit()
     log_call(case, mobile, "busy", "outbound", "first try", op, NOW - timedelta(hours=2))
     log_call(case, fixed, "wrong_number", "outbound", "not them", op, NOW - timedelta(hours=1))
@@ -40,6 +40,7 @@ def test_case_screen_shows_taxpayer_phones_charges_and_timeline(client, at_workd
                  "090-1234-5678", "048-555-0199", "住民税", "123,456"):
         assert text in page
     assert f'data-testid="unusable-{fixed.id}"' in page
+    assert f'data-testid="opted-out-{fixed.id}"' in page  # TAX's opt-out, on TAX's case
     # Outcome buttons only for the usable phone.
     assert f'data-testid="outcome-{mobile.id}-no_answer"' in page
     assert f'data-testid="outcome-{fixed.id}-no_answer"' not in page

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from app import clock
 from app.audit.models import AuditEvent
-from app.cases.models import Phone
+from app.cases.models import PhoneConsent
 from app.extensions import db
 from app.sms.models import InboundSms, SmsMessage, SmsPart
 from app.sms.webhooks import MAX_BODY_BYTES
@@ -42,7 +42,8 @@ def snapshot() -> tuple:
     db.session.expire_all()
     count = lambda model: db.session.scalar(select(func.count()).select_from(model))  # noqa: E731
     return (count(InboundSms), count(AuditEvent),
-            db.session.scalars(select(Phone.opted_out).order_by(Phone.id)).all(),
+            db.session.execute(select(PhoneConsent.phone_id, PhoneConsent.department_id,
+                                      PhoneConsent.opted_out).order_by(PhoneConsent.id)).all(),
             db.session.execute(select(SmsMessage.id, SmsMessage.status, SmsMessage.delivered_at)
                                .order_by(SmsMessage.id)).all(),
             db.session.execute(select(SmsPart.id, SmsPart.status).order_by(SmsPart.id)).all())
