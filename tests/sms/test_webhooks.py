@@ -119,7 +119,7 @@ def test_unsigned_webhooks_are_refused_without_a_secret_in_both_modes(client, ap
         # Signed with some secret the app does not have: nothing verifies without one.
         assert client.post(INBOUND, data=sign(inbound("STOP"), at=clock.utcnow())).status_code == 401
     assert status_of(message) == SmsStatus.SENT
-    assert not db.session.get(Phone, message.phone_id).opted_out
+    assert not opted(message.phone_id)
     assert db.session.query(InboundSms).count() == 0 and audits("sms.receipt") == 0
 
 
@@ -128,7 +128,7 @@ def test_unsigned_webhooks_are_refused_with_a_secret_in_sandbox_mode(client, sig
     assert client.post(INBOUND, data=inbound("STOP")).status_code == 401
     assert client.post(STATUS, json=dlr(part_id(message))).status_code == 401
     assert client.post(INBOUND, data=sign(inbound("STOP"))).status_code == 200  # signed: applied
-    assert db.session.get(Phone, message.phone_id).opted_out
+    assert opted(message.phone_id)
 
 
 def test_allow_unsigned_accepts_unsigned_but_still_checks_a_given_signature(client, signed, message):
