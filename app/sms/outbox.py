@@ -19,6 +19,7 @@ from app.sms import caps
 from app.sms.encoding import cost, shape
 from app.sms.jobs import SMS_QUEUE, enqueue_send  # noqa: F401 (SMS_QUEUE: the outbox's queue)
 from app.sms.models import SmsMessage, SmsStatus, SuppressReason
+from app.sms.templates import disclosure_of
 from app.sql import insert_once
 
 WAITING = (SmsStatus.QUEUED, SmsStatus.SCHEDULED)
@@ -66,6 +67,8 @@ def queue_sms(
     weekly cap the row is made `suppressed` (recipient_cap) and no job is started; over the
     daily cap it is `scheduled` for the next day with room. A promise-due rule's message is
     exempt from the daily cap unless `daily_cap_exempt` says otherwise."""
+    if disclosure is None and template is not None:  # e.g. the inbox's acknowledgement
+        disclosure = disclosure_of(getattr(template, "body_en" if language == "en" else "body_ja", "") or "")
     existing = message_by_key(idempotency_key)
     if existing is not None:
         return existing
