@@ -21,6 +21,7 @@ def two_departments():
     water_case = Case(case_ref=f"W-{tax_case.id}", taxpayer=tax_case.taxpayer, department=water,
                       balance=8000, oldest_due_date=tax_case.oldest_due_date, created_at=NOW, updated_at=NOW)
     db.session.add(water_case)
+    f.set_consent(tax_case.taxpayer.phones[0], water.id, commit=False)  # consent is per department
     db.session.commit()
     return tax, water, tax_case, water_case
 
