@@ -178,6 +178,12 @@ def format_hours(start: time, end: time, language: str) -> str:
     return f"{clock_text(start)}{'〜' if language == 'ja' else '-'}{clock_text(end)}"
 
 
+def callback_hours(department, language: str) -> str:
+    """The department's calling hours as a message quotes them ("" when it has none)."""
+    start, end = getattr(department, "calling_start", None), getattr(department, "calling_end", None)
+    return format_hours(start, end, language) if start is not None and end is not None else ""
+
+
 def render(body: str, case, department, due_date: date | None = None, language: str = "ja") -> str:
     """The message text for `case`: `due_date` defaults to the case's oldest due date."""
     values = {
@@ -186,7 +192,7 @@ def render(body: str, case, department, due_date: date | None = None, language: 
         "due_date": format_date(due_date or case.oldest_due_date, language),
         "department": department.name,
         "callback_phone": department.callback_phone,
-        "callback_hours": format_hours(department.calling_start, department.calling_end, language),
+        "callback_hours": callback_hours(department, language),
         "case_ref": case.case_ref,
     }
     return fill(body, values)
@@ -213,7 +219,7 @@ def sample_values(department, language: str) -> dict[str, str]:
         "due_date": format_date(SAMPLE_DUE_DATE, language),
         "department": department.name,
         "callback_phone": department.callback_phone,
-        "callback_hours": format_hours(department.calling_start, department.calling_end, language),
+        "callback_hours": callback_hours(department, language),
         "case_ref": SAMPLE_CASE_REF,
     }
 

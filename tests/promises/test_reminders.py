@@ -45,7 +45,9 @@ def test_the_day_before_from_10_00_once(dept):
     assert remind_due_promises(local(date(2026, 11, 16), 9, 59)) == 0
     assert remind_due_promises(local(date(2026, 11, 16), 10, 0)) == 1
     [message] = messages()
-    assert message.text.startswith("【TAX Division】") and "2026年11月17日" in message.text
+    # The default promise reminder is generic (issue 10): no date, which would name the debt.
+    assert message.text.startswith("【TAX Division】お約束の件") and "2026年11月17日" not in message.text
+    assert message.disclosure == "generic"
     assert message.status == SmsStatus.QUEUED and message.idempotency_key.endswith(":instalment:1")
     # The 15-minute job runs on, and the next morning (the due date, still in the window).
     assert remind_due_promises(local(date(2026, 11, 16), 10, 15)) == 0
