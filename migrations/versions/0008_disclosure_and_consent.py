@@ -3,7 +3,7 @@ department), identity-verified calls, each SMS rule's generic fallback template,
 disclosure; untouched default templates moved to the generic text.
 
 Revision ID: 0008
-Revises: 0009
+Revises: 0007
 Create Date: 2026-12-01 22:30:00
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0008'
-down_revision = '0009'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 
