@@ -72,6 +72,10 @@ def test_supervisor_writes_a_template_and_a_rule_and_checks_matches(live_server)
             page.get_by_test_id("new-rule").click()
             page.fill("#name", "Second reminder after two calls")
             page.select_option("#template_id", str(template.id))
+            # The template names the person and the debt: for a number not verified the rule
+            # sends the department's generic reminder instead.
+            generic = db.session.scalar(select(SmsTemplate).where(SmsTemplate.name == "payment-reminder"))
+            page.select_option("#fallback_template_id", str(generic.id))
             page.fill("#count", "2")
             expect(page.get_by_test_id("match-count")).to_have_text("2")  # the live count
             page.fill("#count", "3")
@@ -91,5 +95,6 @@ def test_supervisor_writes_a_template_and_a_rule_and_checks_matches(live_server)
             db.session.expire_all()
             rule = db.session.scalar(uses_it)
             assert (rule.count, rule.action, rule.active) == (2, "send_sms", True)
+            assert rule.fallback_template_id == generic.id
         finally:
             browser.close()

