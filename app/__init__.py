@@ -61,8 +61,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         sms,
     )
 
-    for package in (auth, cases, calls, sms, escalation, inbox, payments, late_fees, promises, reports, api, public,
-                    ops):
+    for package in (auth, cases, calls, sms, escalation, inbox, payments, late_fees, promises, reports, api,
+                    public, ops):
         package.init_app(app)
     cli.init_app(app)
     return app

@@ -14,7 +14,8 @@ from app.sms.models import InboundSms, SmsMessage, SmsPart, SmsTemplate
 
 __all__ = [
     "ApiToken", "ArchivedReport", "AuditEvent", "CallAttempt", "Case", "Charge", "Department",
-    "EscalationFiring", "EscalationRule", "ImportJob", "InboundSms", "InboxSettings", "LoginFailure", "Payment",
+    "EscalationFiring", "EscalationRule", "ImportJob", "InboundSms", "InboxSettings", "LoginFailure",
+    "Payment",
     "PeriodicRun", "Phone", "Promise", "PromiseInstalment", "SmsMessage", "SmsPart", "SmsTemplate",
     "Taxpayer", "User",
 ]

@@ -104,7 +104,8 @@ def make_cases(count: int, now, first_number: int) -> tuple[int, int, list[int]]
 
 def start_workers(args, fake: FakeVonage, rate: float, log_dir: Path) -> list[subprocess.Popen]:
     env = {**os.environ, "FLASK_APP": "wsgi", "DATABASE_URL": DB_URL, "REDIS_URL": REDIS_URL,
-           "SECRET_KEY": "bench-secret-key-0123456789abcdef-0123", "SMS_PROVIDER": "vonage", "VONAGE_API_KEY": KEY,
+           "SECRET_KEY": "bench-secret-key-0123456789abcdef-0123", "SMS_PROVIDER": "vonage",
+           "VONAGE_API_KEY": KEY,
            "VONAGE_API_SECRET": SECRET, "VONAGE_REST_HOST": fake.host,
            "REQUESTS_CA_BUNDLE": fake.ca_file, "SMS_RATE_PER_SECOND": str(rate)}
     command = [sys.executable, "-m", "flask", "worker", "--queues", "sms",
@@ -195,7 +196,8 @@ def latency(args, fake: FakeVonage, rate: float, operator_id: int, case_ids: lis
 
 def run(args, rate: float, log_dir: Path) -> dict:
     app = create_app({"SQLALCHEMY_DATABASE_URI": DB_URL.replace("postgresql://", "postgresql+psycopg://", 1),
-                      "REDIS_URL": REDIS_URL, "SECRET_KEY": "bench-secret-key-0123456789abcdef-0123", "SMS_RATE_PER_SECOND": rate})
+                      "REDIS_URL": REDIS_URL, "SECRET_KEY": "bench-secret-key-0123456789abcdef-0123",
+                      "SMS_RATE_PER_SECOND": rate})
     Redis.from_url(REDIS_URL).flushdb()
     with app.app_context(), FakeVonage(log_dir / "tls", api_key=KEY, api_secret=SECRET,
                                        rate_limit=rate) as fake:

@@ -48,7 +48,8 @@ def inbox_list():
             current_user.department if current_user.role not in ALL_DEPARTMENTS else None)
         if dept is None and not code:
             raise BadRequest("department is required", {"department": "a department code"})
-        if dept is None or (current_user.role not in ALL_DEPARTMENTS and dept.id != current_user.department_id):
+        if dept is None or (current_user.role not in ALL_DEPARTMENTS
+                            and dept.id != current_user.department_id):
             raise NotFound("department not found")
         department_id = dept.id
     return [_reply(r) for r in services.replies(department_id, state, MAX_REPLIES)]

@@ -192,7 +192,8 @@ def _auto_acknowledge(reply: InboundSms, dept: Department, cases: list[Case], no
         if case.status == CaseStatus.OPEN and phone is not None:
             day = now.astimezone(clock.local_zone()).date().isoformat()
             queue_sms(case, phone, render(template.body_ja, case, dept), now=now, template=template,
-                      idempotency_key=f"{ACK_KEY_PREFIX}{dept.id}:{reply.msisdn}:{day}", daily_cap_exempt=True)
+                      idempotency_key=f"{ACK_KEY_PREFIX}{dept.id}:{reply.msisdn}:{day}",
+                      daily_cap_exempt=True)
             return
 
 

@@ -196,7 +196,8 @@ class InboundSms(db.Model):
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
     classification: Mapped[str] = mapped_column(String(16), default=ReplyClass.OTHER,
                                                 server_default=ReplyClass.OTHER.value)
-    state: Mapped[str] = mapped_column(String(12), default=ReplyState.NEW, server_default=ReplyState.NEW.value)
+    state: Mapped[str] = mapped_column(String(12), default=ReplyState.NEW,
+                                       server_default=ReplyState.NEW.value)
     handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # text blanked (retention)

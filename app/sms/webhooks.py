@@ -6,7 +6,8 @@ whose `timestamp` is more than 5 minutes off gets 401 and changes nothing; witho
 every request is refused (401), in sandbox mode too (the sandbox phone has a route of its
 own), unless VONAGE_ALLOW_UNSIGNED=1 says otherwise (a warning at start and on /admin/ops).
 A malformed body, or a `timestamp` that is not a plausible Unix time, gets 400; everything
-Vonage should not send again gets 200 (it retries on anything else). Also plugs the rest of the SMS screens into the app (see `init_app`).
+Vonage should not send again gets 200 (it retries on anything else). \
+Also plugs the rest of the SMS screens into the app (see `init_app`).
 """
 
 import json

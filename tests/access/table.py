@@ -228,5 +228,5 @@ REQUESTS = {
 
 # A rule's argument -> the placeholder that fills it.
 ARGUMENTS = {"case_id": "{case}", "phone_id": "{phone}", "rule_id": "{rule}", "template_id": "{template}",
-             "import_id": "{import}", "report_id": "{report}", "reply_id": "{reply}", "code": "{dept}", "lang": "en",
-             "filename": "app.css", "job_id": "no-such-job"}
+             "import_id": "{import}", "report_id": "{report}", "reply_id": "{reply}", "code": "{dept}",
+             "lang": "en", "filename": "app.css", "job_id": "no-such-job"}

@@ -70,7 +70,8 @@ def test_flask_departments_set_changes_only_what_is_given(app, runner):
     assert runner.invoke(args=["departments", "set", "NOPE", "--name", "x"]).exit_code != 0
     runner.invoke(args=["departments", "set", "TAX", "--rest-days", "sun", "--closures", ""])
     db.session.expire_all()
-    assert (db.session.get(Department, dept.id).rest_days, db.session.get(Department, dept.id).closures) == ("sun", "")
+    assert (db.session.get(Department, dept.id).rest_days,
+            db.session.get(Department, dept.id).closures) == ("sun", "")
 
 
 def test_closures_on_the_settings_page_close_the_queue(client):

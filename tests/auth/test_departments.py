@@ -33,7 +33,8 @@ def test_supervisor_edits_own_department_and_it_is_audited(client):
     assert dept.calling_start.strftime("%H:%M") == "08:30"
     assert dept.rest_days == "sat,sun"
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "department.update"))
-    assert event.details["changed"]["rest_days"] == ["sat,sun,holidays,year_end", "sat,sun"]  # the default before
+    # the default before
+    assert event.details["changed"]["rest_days"] == ["sat,sun,holidays,year_end", "sat,sun"]
 
 
 def test_bad_setting_rerenders_with_message_and_changes_nothing(client):

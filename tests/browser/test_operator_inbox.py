@@ -39,7 +39,8 @@ def test_a_reply_arrives_the_count_rises_and_the_operator_marks_it_done(app, liv
             expect(row).to_have_count(1)
             expect(row).to_contain_text("明日15時に電話ください")
             expect(row).to_contain_text(case.case_ref)
-            expect(row.get_by_test_id("reply-class")).to_have_text("asks for a call")  # the browser asks for English
+            # the browser asks for English
+            expect(row.get_by_test_id("reply-class")).to_have_text("asks for a call")
             row.get_by_test_id("reply-done").click()
 
             done = page.locator('[data-testid^="reply-"][data-state="done"]')

@@ -120,7 +120,8 @@ def test_a_correction_takes_back_the_old_class_and_applies_the_new(world):
     db.session.commit()
     assert fresh(Phone, tax_case.taxpayer.phones[0].id).wrong_person_at == NOW
     services.update_reply(fresh(InboundSms, row.id), operator, NOW, classification="wrong_person")
-    services.update_reply(fresh(InboundSms, row.id), f.user("sup", "supervisor", tax), NOW, classification="other")
+    services.update_reply(fresh(InboundSms, row.id), f.user("sup", "supervisor", tax), NOW,
+                          classification="other")
     db.session.commit()
     assert fresh(Phone, tax_case.taxpayer.phones[0].id).wrong_person_at is None
 
@@ -142,8 +143,10 @@ def test_state_changes_record_who_handled_the_reply(world):
 
 def test_the_auto_acknowledgement_goes_at_most_once_per_number_per_day(world):
     tax, water, tax_case, _ = world
-    template = SmsTemplate(department_id=tax.id, name="ack", body_ja="【{department}】ご返信ありがとうございます。"
-                           "{callback_phone}", body_en="", created_at=NOW, updated_at=NOW)
+    template = SmsTemplate(department_id=tax.id, name="ack",
+                           body_ja="【{department}】ご返信ありがとうございます。"
+                                   "{callback_phone}",
+                           body_en="", created_at=NOW, updated_at=NOW)
     db.session.add(template)
     db.session.flush()
     services.set_auto_ack(tax, template, None, NOW)

@@ -72,7 +72,8 @@ def test_the_api_lists_filters_and_updates(client, world):
     assert bad.status_code == 422 and set(bad.get_json()["fields"]) == {"state", "classification"}
     assert client.post(f"/api/v1/inbox/{first.id}", json={}, headers=headers).status_code == 422
     assert client.post(f"/api/v1/inbox/{first.id}", json=[1], headers=headers).status_code == 400
-    assert client.post(f"/api/v1/inbox/{theirs.id}", json={"state": "done"}, headers=headers).status_code == 404
+    assert client.post(f"/api/v1/inbox/{theirs.id}", json={"state": "done"},
+                       headers=headers).status_code == 404
     assert client.get("/api/v1/inbox?department=WATER").status_code == 404
     assert client.get("/api/v1/inbox?department=TAX&state=old").status_code == 400
     db.session.expire_all()

@@ -99,7 +99,8 @@ def test_an_opt_out_is_not_an_inbox_reply(world):
 @pytest.mark.parametrize("text, expected", [
     ("払いました", "says_paid"), ("昨日支払った", "says_paid"), ("納付しました。", "says_paid"),
     ("コンビニで振り込みました", "says_paid"), ("I already paid", "says_paid"),
-    ("電話ください", "callback"), ("折り返しお願いします", "callback"), ("明日１５時以降にお願いします", "callback"),
+    ("電話ください", "callback"), ("折り返しお願いします", "callback"),
+    ("明日１５時以降にお願いします", "callback"),
     ("3:30なら出られます", "callback"), ("Please call me", "callback"),
     ("違います", "wrong_person"), ("知らない番号です", "wrong_person"), ("人違いです", "wrong_person"),
     ("別人です。電話ください", "wrong_person"), ("wrong number", "wrong_person"),
@@ -120,7 +121,8 @@ def test_the_sandbox_phone_replies_through_its_own_route_into_the_inbox(client, 
     db.session.commit()
     f.login(client, f.user("op", "operator", tax))
     page = client.get("/sandbox/phone", query_string={"number": MOBILE}).get_data(as_text=True)
-    assert client.post("/sandbox/phone/reply", data={"number": MOBILE, "text": "払いました"}).status_code == 400
+    assert client.post("/sandbox/phone/reply",
+                       data={"number": MOBILE, "text": "払いました"}).status_code == 400
     response = client.post("/sandbox/phone/reply", data={"number": MOBILE, "text": "払いました",
                                                          "csrf_token": f.csrf_from(page)})
     assert response.status_code == 302
@@ -137,7 +139,8 @@ def test_an_admin_files_an_unrouted_reply_in_a_department(client, world):
     f.login(client, f.user("root", "admin"))
     page = client.get("/sms/inbox?department=unrouted").get_data(as_text=True)
     assert 'data-testid="reply-route"' in page
-    response = client.post(f"/sms/inbox/{row.id}", data={"department": "TAX", "csrf_token": f.csrf_from(page)})
+    response = client.post(f"/sms/inbox/{row.id}",
+                           data={"department": "TAX", "csrf_token": f.csrf_from(page)})
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(InboundSms, row.id).department_id == tax.id

@@ -24,8 +24,10 @@ def test_retention_deletes_old_import_files_and_blanks_old_texts(app, runner, mo
     running = importing.create_import(None, "running.csv", b"case_ref\nA-3\n", NOW - timedelta(days=90))
     case = f.case(f.department("TAX"))
     phone = case.taxpayer.phones[0]
-    ancient = queue_sms(case, phone, "【課】古いお知らせ", idempotency_key="old", now=NOW - timedelta(days=1826))
-    fresh = queue_sms(case, phone, "【課】新しいお知らせ", idempotency_key="new", now=NOW - timedelta(days=1824))
+    ancient = queue_sms(case, phone, "【課】古いお知らせ", idempotency_key="old",
+                        now=NOW - timedelta(days=1826))
+    fresh = queue_sms(case, phone, "【課】新しいお知らせ", idempotency_key="new",
+                      now=NOW - timedelta(days=1824))
     for key, days in (("IN-OLD", 1826), ("IN-NEW", 10)):
         db.session.add(InboundSms(provider_message_id=key, msisdn=phone.e164, to="TAX", text=f"返信 {key}",
                                   received_at=NOW - timedelta(days=days)))

@@ -52,7 +52,8 @@ def test_two_departments_share_the_number_s_caps(capped):
     # WATER texts the same person the same day: the daily cap holds it to Tuesday 09:00 JST.
     second = send(water_case, "b")
     assert (second.status, second.reason) == (SmsStatus.SCHEDULED, "recipient_cap")
-    assert second.scheduled_for == jst(MONDAY + timedelta(days=1), 9) and second.cap_day == MONDAY + timedelta(days=1)
+    assert (second.scheduled_for == jst(MONDAY + timedelta(days=1), 9)
+            and second.cap_day == MONDAY + timedelta(days=1))
     third = send(water_case, "c")  # Wednesday
     assert third.scheduled_for == jst(MONDAY + timedelta(days=2), 9)
     # A fourth within the week: over the weekly cap, suppressed and never queued.
@@ -149,11 +150,13 @@ def test_ten_no_answer_calls_in_a_row_send_one_sms(client, capped):
     db.session.commit()
     phone_id = tax_case.taxpayer.phones[0].id
     for _ in range(10):
-        response = client.post(f"/api/v1/cases/{tax_case.id}/calls", headers={"Authorization": f"Bearer {token}"},
+        response = client.post(f"/api/v1/cases/{tax_case.id}/calls",
+                               headers={"Authorization": f"Bearer {token}"},
                                json={"phone_id": phone_id, "outcome": "no_answer"})
         assert response.status_code == 201
     assert _live_count() == 1
-    assert db.session.scalar(select(func.count()).select_from(EscalationFiring)) == 1  # over-cap calls fire nothing
+    # over-cap calls fire nothing
+    assert db.session.scalar(select(func.count()).select_from(EscalationFiring)) == 1
 
 
 def test_a_retried_client_s_concurrent_no_answer_calls_send_at_most_one_sms(app, capped):
@@ -193,6 +196,7 @@ def test_a_retried_client_s_concurrent_no_answer_calls_send_at_most_one_sms(app,
                  datetime.now(UTC))
         db.session.commit()
     per_day = db.session.execute(select(SmsMessage.cap_day, func.count()).where(
-        SmsMessage.to_e164 == MOBILE, SmsMessage.status != SmsStatus.SUPPRESSED).group_by(SmsMessage.cap_day)).all()
+        SmsMessage.to_e164 == MOBILE, SmsMessage.status != SmsStatus.SUPPRESSED
+    ).group_by(SmsMessage.cap_day)).all()
     assert per_day and all(n == 1 for _day, n in per_day) and len(per_day) <= 3
 

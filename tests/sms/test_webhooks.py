@@ -97,7 +97,8 @@ def test_a_replayed_receipt_six_minutes_old_gets_401(client, signed, message):
     assert status_of(message) == SmsStatus.DELIVERED
 
 
-@pytest.mark.parametrize("timestamp", ["yesterday", "9" * 4000, "-1", "1.5", "１７００００００００", "1" * 12])
+@pytest.mark.parametrize("timestamp",
+                         ["yesterday", "9" * 4000, "-1", "1.5", "１７００００００００", "1" * 12])
 def test_a_timestamp_that_is_not_a_unix_time_gets_400(client, signed, message, timestamp):
     params = sign(dlr(part_id(message)))
     params["timestamp"] = timestamp

@@ -21,7 +21,8 @@ def worker_env(fake, rate: float, redis_url: str = TEST_REDIS_URL, database_url:
     variables (e.g. SMS_RETRY_BASE_SECONDS="0.1")."""
     return {
         **os.environ, "FLASK_APP": "wsgi", "DATABASE_URL": database_url, "REDIS_URL": redis_url,
-        "SECRET_KEY": "test-secret-key-of-at-least-32-characters", "SMS_PROVIDER": "vonage", "VONAGE_API_KEY": API_KEY,
+        "SECRET_KEY": "test-secret-key-of-at-least-32-characters", "SMS_PROVIDER": "vonage",
+        "VONAGE_API_KEY": API_KEY,
         "VONAGE_API_SECRET": API_SECRET, "VONAGE_REST_HOST": fake.host,
         "REQUESTS_CA_BUNDLE": fake.ca_file, "SMS_RATE_PER_SECOND": str(rate),
         "SMS_MAX_PER_NUMBER_PER_DAY": "10000", "SMS_MAX_PER_NUMBER_PER_WEEK": "10000",  # one number for all
