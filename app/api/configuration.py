@@ -97,6 +97,16 @@ def list_templates():
     return [template_shape(t) for t in template_editing.templates_of(dept.id)]
 
 
+def _editable(model, row_id: int, what: str):
+    """The row (else 404) if the caller may change its department's configuration (else 403)."""
+    row = db.session.get(model, row_id)
+    if row is None:
+        raise NotFound(f"{what} not found")
+    if not can_edit(current_user, row.department_id):
+        raise Forbidden("not your department")
+    return row
+
+
 @operation("POST", "/templates", operation_id="createTemplate", tags=("configuration",),
            roles=CONFIG_EDITORS, summary="Create a template (the editor's checks, audited).",
            description=WHO, body=TemplateCreate, answers={201: Template}, errors=(400, 403, 404, 422))
@@ -118,11 +128,7 @@ def create_template(body: TemplateCreate):
            roles=CONFIG_EDITORS, summary="Change a template (the fields sent).", description=WHO,
            body=TemplatePatch, answers={200: Template}, errors=(400, 403, 404, 422))
 def patch_template(template_id: int, body: TemplatePatch):
-    template = db.session.get(SmsTemplate, template_id)
-    if template is None:
-        raise NotFound("template not found")
-    if not can_edit(current_user, template.department_id):
-        raise Forbidden("not your department")
+    template = _editable(SmsTemplate, template_id, "template")
     values = _sent(body, TEMPLATE_FIELDS, template_shape(template).model_dump(mode="json"))
     settings = replace(template_editing.settings_of(template), **values)
     try:
@@ -174,11 +180,7 @@ def create_rule(body: RuleCreate):
            roles=CONFIG_EDITORS, summary="Change a rule (the fields sent).", description=WHO,
            body=RulePatch, answers={200: Rule}, errors=(400, 403, 404, 422))
 def patch_rule(rule_id: int, body: RulePatch):
-    rule = db.session.get(EscalationRule, rule_id)
-    if rule is None:
-        raise NotFound("rule not found")
-    if not can_edit(current_user, rule.department_id):
-        raise Forbidden("not your department")
+    rule = _editable(EscalationRule, rule_id, "rule")
     values = _rule_values(_sent(body, RULE_FIELDS, rule_shape(rule).model_dump(mode="json")))
     try:
         editing.update_rule(rule, replace(editing.settings_of(rule), **values), current_user, clock.utcnow())
