@@ -17,9 +17,17 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from app import clock
-from app.api.config_schemas import CODE, Rule, RuleCreate, RulePatch, Template, TemplateCreate, TemplatePatch
 from app.api.errors import BadRequest, Forbidden, NotFound, Unprocessable
 from app.api.operations import Param, operation
+from app.api.schemas.configuration import (
+    CODE,
+    Rule,
+    RuleCreate,
+    RulePatch,
+    Template,
+    TemplateCreate,
+    TemplatePatch,
+)
 from app.auth.access import can_edit, visible_departments
 from app.auth.departments import department_by_code
 from app.auth.permissions import CONFIG_EDITORS, CONFIG_READERS

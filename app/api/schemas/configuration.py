@@ -5,7 +5,7 @@ keys are kept (`extra="allow"`) so the route can refuse them rather than drop a 
 
 from pydantic import ConfigDict, Field
 
-from app.api.schemas import Id, Request, Response, _domain_checked
+from app.api.schemas.base import Id, Request, Response, domain_checked
 from app.escalation.models import Action, PhoneScope, Trigger
 from app.sms.models import Disclosure
 
@@ -58,23 +58,23 @@ class ConfigRequest(Request):
 class TemplateCreate(ConfigRequest):
     """A new template; `name` and `body_ja` are required (the editor says so when missing)."""
 
-    department: _domain_checked({**CODE, "description": "default: your own"}) = None
-    name: _domain_checked(NAME) = None
-    body_ja: _domain_checked(TEXT) = None
-    body_en: _domain_checked(TEXT) = ""
-    active: _domain_checked(BOOLEAN) = True
+    department: domain_checked({**CODE, "description": "default: your own"}) = None
+    name: domain_checked(NAME) = None
+    body_ja: domain_checked(TEXT) = None
+    body_en: domain_checked(TEXT) = ""
+    active: domain_checked(BOOLEAN) = True
 
 
 class TemplatePatch(ConfigRequest):
     """Only the fields sent change; `id`, `department` and `disclosure` may come back unchanged."""
 
-    name: _domain_checked(NAME) = None
-    body_ja: _domain_checked(TEXT) = None
-    body_en: _domain_checked(TEXT) = None
-    active: _domain_checked(BOOLEAN) = None
-    id: _domain_checked({"type": "integer", "description": "read-only"}) = None
-    department: _domain_checked({**CODE, "description": "read-only"}) = None
-    disclosure: _domain_checked({**DISCLOSURE, "description": "read-only"}) = None
+    name: domain_checked(NAME) = None
+    body_ja: domain_checked(TEXT) = None
+    body_en: domain_checked(TEXT) = None
+    active: domain_checked(BOOLEAN) = None
+    id: domain_checked({"type": "integer", "description": "read-only"}) = None
+    department: domain_checked({**CODE, "description": "read-only"}) = None
+    disclosure: domain_checked({**DISCLOSURE, "description": "read-only"}) = None
 
 
 _ACTION = {"type": "string", "enum": [*map(str, Action), "hand_to_supervisor"],
@@ -84,23 +84,23 @@ _ACTION = {"type": "string", "enum": [*map(str, Action), "hand_to_supervisor"],
 class RuleCreate(ConfigRequest):
     """A new rule; what is left out takes the editor's defaults (`name` is required)."""
 
-    department: _domain_checked({**CODE, "description": "default: your own"}) = None
-    name: _domain_checked(NAME) = None
-    trigger: _domain_checked({"type": "string", "enum": [str(t) for t in Trigger]}) = None
-    count: _domain_checked(INTEGER) = None
-    window_days: _domain_checked(INTEGER) = None
-    phone_scope: _domain_checked({"type": "string", "enum": [str(s) for s in PhoneScope]}) = None
-    action: _domain_checked(_ACTION) = None
-    template_id: _domain_checked(NULLABLE_ID) = None
-    fallback_template_id: _domain_checked(NULLABLE_ID) = None
-    language: _domain_checked(LANGUAGE) = None
-    priority_boost: _domain_checked({**INTEGER, "description": "for raise_priority"}) = None
-    delay_minutes: _domain_checked(INTEGER) = None
-    active: _domain_checked(BOOLEAN) = None
+    department: domain_checked({**CODE, "description": "default: your own"}) = None
+    name: domain_checked(NAME) = None
+    trigger: domain_checked({"type": "string", "enum": [str(t) for t in Trigger]}) = None
+    count: domain_checked(INTEGER) = None
+    window_days: domain_checked(INTEGER) = None
+    phone_scope: domain_checked({"type": "string", "enum": [str(s) for s in PhoneScope]}) = None
+    action: domain_checked(_ACTION) = None
+    template_id: domain_checked(NULLABLE_ID) = None
+    fallback_template_id: domain_checked(NULLABLE_ID) = None
+    language: domain_checked(LANGUAGE) = None
+    priority_boost: domain_checked({**INTEGER, "description": "for raise_priority"}) = None
+    delay_minutes: domain_checked(INTEGER) = None
+    active: domain_checked(BOOLEAN) = None
 
 
 class RulePatch(RuleCreate):
     """Only the fields sent change; `id` and `department` may come back unchanged."""
 
-    id: _domain_checked({"type": "integer", "description": "read-only"}) = None
-    department: _domain_checked({**CODE, "description": "read-only"}) = None
+    id: domain_checked({"type": "integer", "description": "read-only"}) = None
+    department: domain_checked({**CODE, "description": "read-only"}) = None
