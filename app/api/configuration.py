@@ -95,6 +95,18 @@ def _refused(what: str, problems: dict) -> Unprocessable:
     return Unprocessable(f"invalid {what}", fields)
 
 
+def _saved(what: str, error: type[Exception], change):
+    """Run `change` (an editor's service) and commit; its `error` rolls back and becomes a 422
+    naming the fields, in English."""
+    try:
+        result = change()
+    except error as exc:
+        db.session.rollback()
+        raise _refused(what, exc.fields) from None
+    db.session.commit()
+    return result
+
+
 # --- templates ------------------------------------------------------------------------------
 
 @operation("GET", "/templates", operation_id="listTemplates", tags=("configuration",), roles=CONFIG_READERS,
@@ -123,12 +135,8 @@ def create_template(body: TemplateCreate):
     values = _sent(body, TEMPLATE_FIELDS, None)
     settings = template_editing.TemplateSettings(**{"name": None, "body_ja": None, "body_en": "",
                                                     "active": True, **values})
-    try:
-        template = template_editing.create_template(dept, settings, current_user, clock.utcnow())
-    except template_editing.TemplateError as exc:
-        db.session.rollback()
-        raise _refused("template", exc.fields) from None
-    db.session.commit()
+    template = _saved("template", template_editing.TemplateError,
+                      lambda: template_editing.create_template(dept, settings, current_user, clock.utcnow()))
     return template_shape(template), 201
 
 
@@ -139,12 +147,8 @@ def patch_template(template_id: int, body: TemplatePatch):
     template = _editable(SmsTemplate, template_id, "template")
     values = _sent(body, TEMPLATE_FIELDS, template_shape(template).model_dump(mode="json"))
     settings = replace(template_editing.settings_of(template), **values)
-    try:
-        template_editing.update_template(template, settings, current_user, clock.utcnow())
-    except template_editing.TemplateError as exc:
-        db.session.rollback()
-        raise _refused("template", exc.fields) from None
-    db.session.commit()
+    _saved("template", template_editing.TemplateError,
+           lambda: template_editing.update_template(template, settings, current_user, clock.utcnow()))
     return template_shape(template), 200
 
 
@@ -175,12 +179,9 @@ def create_rule(body: RuleCreate):
     # The editor's defaults for what is not sent (app.escalation.forms.RuleForm).
     settings = editing.RuleSettings(name=None, trigger="unanswered_calls", count=2, window_days=14,
                                     phone_scope="mobile", action="send_sms", template_id=None)
-    try:
-        rule = editing.create_rule(dept, replace(settings, **values), current_user, clock.utcnow())
-    except editing.RuleError as exc:
-        db.session.rollback()
-        raise _refused("rule", exc.fields) from None
-    db.session.commit()
+    settings = replace(settings, **values)
+    rule = _saved("rule", editing.RuleError,
+                  lambda: editing.create_rule(dept, settings, current_user, clock.utcnow()))
     return rule_shape(rule), 201
 
 
@@ -190,10 +191,7 @@ def create_rule(body: RuleCreate):
 def patch_rule(rule_id: int, body: RulePatch):
     rule = _editable(EscalationRule, rule_id, "rule")
     values = _rule_values(_sent(body, RULE_FIELDS, rule_shape(rule).model_dump(mode="json")))
-    try:
-        editing.update_rule(rule, replace(editing.settings_of(rule), **values), current_user, clock.utcnow())
-    except editing.RuleError as exc:
-        db.session.rollback()
-        raise _refused("rule", exc.fields) from None
-    db.session.commit()
+    settings = replace(editing.settings_of(rule), **values)
+    _saved("rule", editing.RuleError,
+           lambda: editing.update_rule(rule, settings, current_user, clock.utcnow()))
     return rule_shape(rule), 200
