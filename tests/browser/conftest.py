@@ -18,3 +18,12 @@ def live_server(app, monkeypatch):
     monkeypatch.setattr(clock, "utcnow", lambda: f.WORKDAY_MORNING)
     with serving(app) as url:
         yield url
+
+
+def log_in(page, base: str, login: str) -> None:
+    """Log `login` in through the login form (every test user has `factories.PASSWORD`)."""
+    page.goto(f"{base}/login")
+    page.fill("#login", login)
+    page.fill("#password", f.PASSWORD)
+    page.click("form.card button[type=submit]")
+    page.wait_for_url(lambda url: "/login" not in url)

@@ -12,7 +12,7 @@ from app.extensions import db
 from app.sms.models import SmsMessage, SmsPart, SmsTemplate
 from app.sms.providers.sandbox import ID_PREFIX
 from tests import factories as f
-from tests.browser.conftest import CHROMIUM_ARGS
+from tests.browser.conftest import CHROMIUM_ARGS, log_in
 from tests.reports import dataset
 
 RECORD_VIOLATIONS = """
@@ -40,14 +40,6 @@ class Watcher:
     def check(self, where: str) -> None:
         violations = self.page.evaluate("window.__cspViolations || []")
         assert not violations and not self.problems, (where, violations, self.problems)
-
-
-def log_in(page, base: str, login: str) -> None:
-    page.goto(f"{base}/login")
-    page.fill("#login", login)
-    page.fill("#password", f.PASSWORD)
-    page.click("form.card button[type=submit]")
-    page.wait_for_url(lambda url: "/login" not in url)
 
 
 def test_the_main_pages_raise_no_csp_violation(live_server):

@@ -4,8 +4,7 @@ PDF downloaded as a person would, then read back (fonts and Japanese text)."""
 
 from playwright.sync_api import expect, sync_playwright
 
-from tests import factories as f
-from tests.browser.conftest import CHROMIUM_ARGS
+from tests.browser.conftest import CHROMIUM_ARGS, log_in
 from tests.reports import dataset
 from tests.reports.helpers import embedded_japanese_font, pdf_fonts, pdf_text
 
@@ -18,11 +17,7 @@ def test_manager_reads_the_report_and_downloads_the_pdf(live_server, tmp_path):
             context = browser.new_context(locale="ja-JP", accept_downloads=True)
             page = context.new_page()
             page.set_default_timeout(20000)
-            page.goto(f"{live_server}/login")
-            page.fill("#login", "mgr")
-            page.fill("#password", f.PASSWORD)
-            page.click("form.card button[type=submit]")
-            page.wait_for_url(lambda url: "/login" not in url)
+            log_in(page, live_server, "mgr")
 
             page.goto(f"{live_server}/reports")
             form = page.get_by_test_id("report-form")

@@ -4,7 +4,7 @@
 from playwright.sync_api import expect, sync_playwright
 
 from tests import factories as f
-from tests.browser.conftest import CHROMIUM_ARGS
+from tests.browser.conftest import CHROMIUM_ARGS, log_in
 
 
 def test_login_next_case_and_log_a_no_answer(live_server):
@@ -19,10 +19,7 @@ def test_login_next_case_and_log_a_no_answer(live_server):
         try:
             page = browser.new_page()
             page.set_default_timeout(15000)
-            page.goto(f"{live_server}/login")
-            page.fill("#login", "op1")
-            page.fill("#password", f.PASSWORD)
-            page.click("form.card button[type=submit]")
+            log_in(page, live_server, "op1")
             page.get_by_test_id("next-case").click()
 
             page.wait_for_url(f"**/cases/{best.id}")

@@ -5,7 +5,7 @@ import requests
 from playwright.sync_api import expect, sync_playwright
 
 from tests import factories as f
-from tests.browser.conftest import CHROMIUM_ARGS
+from tests.browser.conftest import CHROMIUM_ARGS, log_in
 from tests.sms.receipt_helpers import API_KEY, SECRET, sign
 
 
@@ -20,10 +20,7 @@ def test_a_reply_arrives_the_count_rises_and_the_operator_marks_it_done(app, liv
         try:
             page = browser.new_page()
             page.set_default_timeout(15000)
-            page.goto(f"{live_server}/login")
-            page.fill("#login", "op1")
-            page.fill("#password", f.PASSWORD)
-            page.click("form.card button[type=submit]")
+            log_in(page, live_server, "op1")
             expect(page.get_by_test_id("inbox-count")).to_have_text("0")
 
             # The citizen answers the SMS: Vonage calls the webhook, signed.

@@ -4,7 +4,7 @@
 from playwright.sync_api import expect, sync_playwright
 
 from tests import factories as f
-from tests.browser.conftest import CHROMIUM_ARGS
+from tests.browser.conftest import CHROMIUM_ARGS, log_in
 
 
 def test_operator_records_a_promise_with_two_instalments(live_server):
@@ -17,10 +17,7 @@ def test_operator_records_a_promise_with_two_instalments(live_server):
         try:
             page = browser.new_page(locale="en-US")
             page.set_default_timeout(15000)
-            page.goto(f"{live_server}/login")
-            page.fill("#login", "op1")
-            page.fill("#password", f.PASSWORD)
-            page.click("form.card button[type=submit]")
+            log_in(page, live_server, "op1")
             page.goto(f"{live_server}/cases/{case.id}")
 
             amounts, dates = page.get_by_test_id("promise-amount"), page.get_by_test_id("promise-date")

@@ -11,7 +11,7 @@ from app.escalation.models import EscalationRule
 from app.extensions import db
 from app.sms.models import SmsTemplate
 from tests import factories as f
-from tests.browser.conftest import CHROMIUM_ARGS
+from tests.browser.conftest import CHROMIUM_ARGS, log_in
 
 BODY = "【{department}】{name}様 {amount}円が未納です。{callback_phone}へお電話ください。"
 
@@ -36,10 +36,7 @@ def test_supervisor_writes_a_template_and_a_rule_and_checks_matches(live_server)
         try:
             page = browser.new_page(locale="en-US", extra_http_headers={"Accept-Language": "en"})
             page.set_default_timeout(15000)
-            page.goto(f"{live_server}/login")
-            page.fill("#login", "sup1")
-            page.fill("#password", f.PASSWORD)
-            page.click("form.card button[type=submit]")
+            log_in(page, live_server, "sup1")
             page.wait_for_url(f"{live_server}/")
 
             page.goto(f"{live_server}/sms/templates")

@@ -14,7 +14,7 @@ from app.sms.models import InboundSms, SmsMessage, SmsStatus
 from app.sms.providers import get_provider
 from app.sms.providers.sandbox import SandboxProvider
 from tests import factories as f
-from tests.browser.test_operator_flow import CHROMIUM_ARGS
+from tests.browser.conftest import CHROMIUM_ARGS, log_in
 from tests.serving import serving
 from tests.sms.receipt_helpers import LONG_JA, MOBILE, NOW, audits, fresh, opted, queued_message, work
 from tests.waiting import wait_until
@@ -157,10 +157,7 @@ def test_the_phone_page_refreshes_itself_and_sends_a_stop_in_a_real_browser(live
         try:
             page = browser.new_page()
             page.set_default_timeout(15000)
-            page.goto(f"{live_server}/login")
-            page.fill("#login", "op")
-            page.fill("#password", f.PASSWORD)
-            page.click("form.card button[type=submit]")
+            log_in(page, live_server, "op")
             page.goto(f"{live_server}/sandbox/phone")
             bubbles = page.get_by_test_id("bubble")
             expect(bubbles).to_have_count(1)
