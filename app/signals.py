@@ -170,3 +170,13 @@ it and applies what the class means to that department's cases.
 def answers(signal, sender, **kwargs) -> list:
     """The non-None return values of `signal`'s receivers, in connection order."""
     return [value for _receiver, value in signal.send(sender, **kwargs) if value is not None]
+
+
+def first_answer(signal, sender, **kwargs):
+    """The first non-None return value of `signal`'s receivers, in connection order, or None;
+    the receivers after it are not asked (a veto needs no second opinion)."""
+    for receiver in signal.receivers_for(sender):
+        value = receiver(sender, **kwargs)
+        if value is not None:
+            return value
+    return None

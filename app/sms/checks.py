@@ -50,5 +50,4 @@ def suppression_reason(message: SmsMessage, now: datetime) -> str | None:
             return SuppressReason.WRONG_PERSON  # a reply said so (app.inbox)
     if unsafe_text(message.text, case, message.department):
         return SuppressReason.UNSAFE_TEXT
-    vetoes = signals.answers(signals.sms_send_check, message, case=case, now=now)
-    return vetoes[0] if vetoes else None
+    return signals.first_answer(signals.sms_send_check, message, case=case, now=now)
