@@ -19,6 +19,7 @@ finds the tables that got rows (one query) and deletes from those only, resets t
 that moved, and flushes our own Redis db.
 """
 
+import contextlib
 import contextvars
 import os
 import re
@@ -71,6 +72,27 @@ def _ensure_database(url: str) -> None:
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("DROP SCHEMA public CASCADE")
         conn.execute("CREATE SCHEMA public")
+
+
+@contextlib.contextmanager
+def app_on_a_new_database(suffix: str):
+    """An app (in its context) on a new, empty database `<TEST_DATABASE_URL><suffix>`, dropped
+    afterwards: for the migration tests, which build a schema of an older revision."""
+    url = TEST_DATABASE_URL + suffix
+    base, name = url.rsplit("/", 1)
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    uri = url.replace("postgresql://", "postgresql+psycopg://", 1)
+    app = create_app(test_config(SQLALCHEMY_DATABASE_URI=uri))
+    try:
+        with app.app_context():
+            yield app
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def test_config(**overrides) -> dict:

@@ -2,12 +2,10 @@
 empty) and become open, balances do not change, payments are confirmed; the next import of the
 same charges updates them instead of adding new ones."""
 
-import psycopg
 import pytest
 from flask_migrate import upgrade
 from sqlalchemy import select, text
 
-from app import create_app
 from app.cases import importing
 from app.cases.jobs import run_import
 from app.cases.models import Case, Charge
@@ -17,23 +15,11 @@ from tests import conftest
 from tests import factories as f
 from tests.cases.import_files import csv_bytes, row
 
-URL = conftest.TEST_DATABASE_URL + "_m6"
-
 
 @pytest.fixture
 def old_app():
-    base, name = URL.rsplit("/", 1)
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    uri = URL.replace("postgresql://", "postgresql+psycopg://", 1)
-    app = create_app(conftest.test_config(SQLALCHEMY_DATABASE_URI=uri))
-    with app.app_context():
+    with conftest.app_on_a_new_database("_m6") as app:
         yield app
-        db.session.remove()
-        db.engine.dispose()
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def test_upgrade_keeps_identity_and_balances(old_app):

@@ -2,13 +2,11 @@
 is left alone and gets a generic sibling as its rules' fallback), and the per-phone consent and
 opt-out flags become per-department rows, so nothing changes on upgrade."""
 
-import psycopg
 import pytest
 from sqlalchemy import text
 
-from tests.conftest import TEST_DATABASE_URL
+from tests.conftest import app_on_a_new_database
 
-URL = TEST_DATABASE_URL + "_mig0008"
 OLD_JA = ("【{department}】{name}様 {due_date}納期限の税金等 {amount}円のお支払いが確認できておりません。"
           "お問い合わせは{callback_phone}へお電話ください。（番号{case_ref}）")
 EDITED_JA = "【{department}】{name}様 未納があります。{callback_phone}へお電話ください。"
@@ -20,23 +18,8 @@ DEPT = ("INSERT INTO departments (code, name, sender_id, callback_phone, calling
 
 @pytest.fixture
 def migrated_app():
-    base, name = URL.rsplit("/", 1)
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    from app import create_app
-    from tests.conftest import test_config
-
-    uri = URL.replace("postgresql://", "postgresql+psycopg://", 1)
-    app = create_app(test_config(SQLALCHEMY_DATABASE_URI=uri))
-    with app.app_context():
+    with app_on_a_new_database("_mig0008") as app:
         yield app
-        from app.extensions import db
-
-        db.session.remove()
-        db.engine.dispose()
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
 
 
 def test_defaults_and_consent_are_carried_over(migrated_app):
