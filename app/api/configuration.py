@@ -54,8 +54,7 @@ def template_shape(t: SmsTemplate) -> Template:
 
 
 def rule_shape(r: EscalationRule) -> Rule:
-    return Rule.model_validate({"department": r.department.code, **{
-        name: getattr(r, name) for name in Rule.model_fields if name != "department"}})
+    return Rule.of_row(r, department=r.department.code)
 
 
 def _department(code, *, write: bool):

@@ -28,7 +28,5 @@ def record(body: PaymentRequest):
         db.session.rollback()
         raise (Conflict if exc.conflict else Unprocessable)(exc.message, exc.fields) from None
     db.session.commit()
-    result = PaymentResult.model_validate({
-        **{name: getattr(payment, name) for name in PaymentResult.model_fields if name != "case"},
-        "case": payment.case})
+    result = PaymentResult.of_row(payment, case=payment.case)
     return result, 201 if created else 200

@@ -29,6 +29,13 @@ class Response(BaseModel):
 
     model_config = ConfigDict(from_attributes=True, extra="forbid")
 
+    @classmethod
+    def of_row(cls, row, **computed):
+        """The shape of `row`: each field is the row's attribute of that name, except the fields
+        given in `computed`."""
+        return cls.model_validate(
+            {**{name: getattr(row, name) for name in cls.model_fields if name not in computed}, **computed})
+
 
 class Request(BaseModel):
     """A request body's structure; unknown keys are ignored (a newer client may send more)."""

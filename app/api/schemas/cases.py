@@ -85,14 +85,11 @@ class Sms(Response):
     def of(cls, message) -> "Sms":
         ids = [part.provider_message_id for part in message.parts]
         failed = message.error_code or message.error_text or message.reason
-        return cls.model_validate({
-            **{name: getattr(message, name) for name in cls.model_fields
-               if name not in ("to", "provider_message_id", "provider_message_ids", "error")},
-            "to": message.to_e164, "provider_message_id": ids[0] if ids else None,
-            "provider_message_ids": ids,
-            "error": {"code": message.error_code, "text": message.error_text,
-                      "reason": message.reason} if failed else None,
-        })
+        return cls.of_row(
+            message, to=message.to_e164, provider_message_id=ids[0] if ids else None,
+            provider_message_ids=ids,
+            error={"code": message.error_code, "text": message.error_text,
+                   "reason": message.reason} if failed else None)
 
 
 class Instalment(Response):
@@ -122,12 +119,8 @@ class Promise(Response):
     @classmethod
     def of(cls, promise) -> "Promise":
         who = promise.created_by
-        return cls.model_validate({
-            **{name: getattr(promise, name) for name in cls.model_fields
-               if name not in ("created_by", "above_balance_allowed")},
-            "created_by": who.login if who else None,
-            "above_balance_allowed": promise.allowed_by_id is not None,
-        })
+        return cls.of_row(promise, created_by=who.login if who else None,
+                          above_balance_allowed=promise.allowed_by_id is not None)
 
 
 class Payment(Response):
