@@ -64,11 +64,14 @@ def read_header(text: str) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
     return columns, reader
 
 
-def rows(columns: list[str], data: Iterator[tuple[int, list[str]]]) -> Iterator[tuple[int, dict | None]]:
-    """Each data record as {column: stripped value}; None when its field count is not the header's."""
+def stripped(columns: list[str], data: Iterator[tuple[int, list[str]]]) -> Iterator[tuple[int, list | None]]:
+    """Each data record's stripped values; None when its field count is not the header's."""
     width = len(columns)
     for line, record in data:
-        if len(record) != width:
-            yield line, None
-            continue
-        yield line, {name: value.strip() for name, value in zip(columns, record, strict=True)}
+        yield line, ([value.strip() for value in record] if len(record) == width else None)
+
+
+def rows(columns: list[str], data: Iterator[tuple[int, list[str]]]) -> Iterator[tuple[int, dict | None]]:
+    """Each data record as {column: stripped value}; None when its field count is not the header's."""
+    for line, values in stripped(columns, data):
+        yield line, (dict(zip(columns, values, strict=True)) if values is not None else None)

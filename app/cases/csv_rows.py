@@ -97,6 +97,11 @@ class CsvFile:
         columns, data = csv_reader.read_header(self.text)
         return csv_reader.rows(columns, data)
 
+    def records(self) -> Iterator[tuple[int, list[str] | None]]:
+        """Each data row's stripped values in the header's order; None as in `rows`."""
+        columns, data = csv_reader.read_header(self.text)
+        return csv_reader.stripped(columns, data)
+
 
 def _normal(value: str) -> str:
     """Full-width digits and letters (common in Japanese exports) become plain ASCII."""

@@ -91,7 +91,9 @@ class ImportContext:
     charge_fields: tuple[str, ...] = ()  # the core system's charge columns the file has
     case_owner: dict[str, tuple[str, int]] = field(default_factory=dict)  # case_ref -> (taxpayer_ref, dept)
     case_of_taxpayer: dict[tuple[str, int], str] = field(default_factory=dict)  # (taxpayer_ref, dept) -> ref
-    charge_lines: dict[tuple, int] = field(default_factory=dict)  # identity -> line
+    charge_lines: dict[tuple, int] = field(default_factory=dict)  # identity -> line (rows parsed)
+    charge_ids_named: dict[int, int] = field(default_factory=dict)  # stored charge id -> line
+    stored_matches: object = None  # app.cases.unchanged_rows.StoredMatches of the file
     counts: Counter = field(default_factory=Counter)
     # For the summary and mode full: the charges the file lists, the departments it names,
     # the cases with a rejected row (their absent charges are not closed), cases counted.
@@ -188,13 +190,17 @@ def _load(rows: list[ImportRow]) -> _Loaded:
     return _Loaded(taxpayers, cases, case_of_taxpayer, charges, phones)
 
 
-def import_chunk(ctx: ImportContext, raw_rows: list, now: datetime) -> tuple[int, list[RowError]]:
-    """Check and upsert a chunk of (line, raw row) pairs; return (rows that went in, errors).
+def import_chunk(ctx: ImportContext, records: list, now: datetime) -> tuple[int, list[RowError]]:
+    """Check and upsert a chunk of (line, stripped values or None) pairs (`CsvFile.records`);
+    return (rows that went in, errors).
 
     Then the chunk's cases get their balance, priority and status (app.cases.case_totals)."""
     from app.cases import case_totals, unchanged_rows
 
-    raw_rows, hashes, skipped, skipped_moved = unchanged_rows.skip(ctx, raw_rows)
+    kept, hashes, skipped, skipped_moved = unchanged_rows.skip(ctx, records)
+    columns = ctx.columns
+    raw_rows = [(line, dict(zip(columns, values, strict=True)) if values is not None else None)
+                for line, values in kept]
     errors: list[RowError] = []
     rows: list[tuple[ImportRow, int]] = []
     for line, raw in raw_rows:
@@ -283,6 +289,9 @@ def _conflict(ctx: ImportContext, loaded: _Loaded, row: ImportRow, dept_id: int)
                         f"the taxpayer already has case {other_ref} in this department")
     identity = (row.case_ref, *_identity(row))
     first = ctx.charge_lines.get(identity)
+    if first is None:  # a stored charge an earlier line named without being parsed
+        stored = loaded.charges.get(row.case_ref, {}).get(identity[1:])
+        first = ctx.charge_ids_named.get(stored["id"]) if stored is not None else None
     if first is not None:
         return RowError(row.line, "tax_type",
                         f"the same charge (tax type, fiscal year, period, notice number) of this case "
@@ -351,6 +360,8 @@ def _upsert_row(ctx, loaded: _Loaded, row: ImportRow, dept_id: int, now: datetim
     charges = loaded.charges.setdefault(row.case_ref, {})
     identity = _identity(row)
     charge = charges.get(identity)
+    if charge is not None and charge["id"] is not None:
+        ctx.charge_ids_named[charge["id"]] = row.line
     if charge is None:
         charges[identity] = {"id": None, "tax_type": row.tax_type, "fiscal_year": row.fiscal_year,
                                    "period": row.period, "notice_no": row.notice_no, **values}

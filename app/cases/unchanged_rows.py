@@ -4,61 +4,144 @@ Every charge keeps the hash of the CSV row (its values in the file's column orde
 order) that last created or updated it (`charges.row_hash`). A row whose hash a charge holds
 would write what the charge, its case, its taxpayer and phones already hold (nothing else in the
 app edits those), so it is not parsed again: a re-import of an unchanged file, or the unchanged
-95 % of a full snapshot, costs a hash and one indexed look-up per chunk instead of a parse (the
-phone numbers' above all). A skipped row still counts as imported, still names its charge (mode
-full) and, from an extract of another day, still moves its case's extract time. It is not
-skipped when the case is outside the importer's department or the row repeats a charge of an
-earlier line (both go through the checks, and are reported).
+95 % of a full snapshot, costs a hash per row instead of a parse (the phone numbers' above all).
+A skipped row still counts as imported, still names its charge (mode full) and, from an extract
+of another day, still moves its case's extract time. It is not skipped when the case is outside
+the importer's department or the row repeats a charge of an earlier line (both go through the
+checks, and are reported).
+
+The stored charges the file's rows match are found once, before the first chunk
+(`StoredMatches.find`): on PostgreSQL the file's hashes are copied into a temporary table and
+joined with the charges in one statement (a look-up per chunk, with its array of a thousand
+hashes bound through the ORM, cost most of a re-import). The matches are kept as arrays in line
+order, which the chunks then walk: a few bytes a row.
 """
 
 import hashlib
+from array import array
 
 from sqlalchemy import select
 
 from app.cases.bulk_write import in_
-from app.cases.models import Case, Charge, ImportMode, Taxpayer
+from app.cases.models import Case, Charge, ImportMode
 from app.extensions import db
+from app.sql import is_postgres
+
+_LOOKUP_BATCH = 1000  # hashes per query where there is no COPY (SQLite)
 
 
-def row_hash(columns: tuple, raw: dict) -> bytes:
-    """128 bits of the row's values and the file's columns."""
-    text = "\x1f".join(columns) + "\x1e" + "\x1f".join(raw.values())
+def row_hash(columns: tuple, values) -> bytes:
+    """128 bits of the row's (stripped) values and the file's columns."""
+    text = "\x1f".join(columns) + "\x1e" + "\x1f".join(values)
     return hashlib.blake2b(text.encode(), digest_size=16).digest()
 
 
-def skip(ctx, raw_rows: list) -> tuple[list, dict[int, bytes], int, set[int]]:
-    """Split a chunk: (rows to parse, their hashes by line, rows skipped, cases whose extract
-    time moves)."""
+class StoredMatches:
+    """The lines of a file whose row hash a stored charge holds, with that charge, in line order."""
+
+    def __init__(self, found):
+        self.lines, self.charges, self.cases = array("q"), array("q"), array("q")
+        self.departments, self.same_day = array("q"), bytearray()
+        for line, charge_id, case_id, department_id, same_day in sorted(found):
+            self.lines.append(line)
+            self.charges.append(charge_id)
+            self.cases.append(case_id)
+            self.departments.append(department_id)
+            self.same_day.append(bool(same_day))
+        self._next = 0
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    @classmethod
+    def find(cls, columns: tuple, records, extract_on) -> "StoredMatches":
+        """Hash every row of `records` ((line, stripped values or None)) and find the charges."""
+        hashes = ((line, row_hash(columns, values)) for line, values in records if values is not None)
+        if is_postgres():
+            return cls(_find_by_copy(hashes, extract_on))
+        return cls(_find_by_batches(hashes, extract_on))
+
+    def at(self, line: int) -> tuple[int, int, int, bool] | None:
+        """(charge id, case id, department id, extract of the same day) of `line`, else None.
+        Lines must be asked in increasing order (the chunks' order)."""
+        lines, i = self.lines, self._next
+        while i < len(lines) and lines[i] < line:
+            i += 1
+        self._next = i
+        if i < len(lines) and lines[i] == line:
+            return self.charges[i], self.cases[i], self.departments[i], bool(self.same_day[i])
+        return None
+
+
+def _find_by_copy(hashes, extract_on) -> list[tuple]:
+    raw = db.session.connection().connection.driver_connection
+    with raw.cursor() as cursor:
+        cursor.execute("CREATE TEMP TABLE import_row_hashes (line bigint, row_hash bytea) ON COMMIT DROP")
+        with cursor.copy("COPY import_row_hashes (line, row_hash) FROM STDIN") as copy:
+            for line, digest in hashes:
+                copy.write_row((line, digest))
+        cursor.execute("ANALYZE import_row_hashes")
+        cursor.execute(
+            "SELECT h.line, ch.id, ch.case_id, c.department_id, c.extract_on = %s"
+            " FROM import_row_hashes h JOIN charges ch ON ch.row_hash = h.row_hash"
+            " JOIN cases c ON c.id = ch.case_id", (extract_on,))
+        found = cursor.fetchall()
+        cursor.execute("DROP TABLE import_row_hashes")
+    return found
+
+
+def _find_by_batches(hashes, extract_on) -> list[tuple]:
+    ch, c = Charge.__table__.c, Case.__table__.c
+    found: list[tuple] = []
+    batch: dict[bytes, list[int]] = {}
+
+    def look_up():
+        for r in db.session.execute(
+                select(ch.row_hash, ch.id, ch.case_id, c.department_id, c.extract_on)
+                .join_from(Charge.__table__, Case.__table__, ch.case_id == c.id)
+                .where(in_(ch.row_hash, list(batch)))):
+            found.extend((line, r.id, r.case_id, r.department_id, r.extract_on == extract_on)
+                         for line in batch[r.row_hash])
+        batch.clear()
+
+    for line, digest in hashes:
+        batch.setdefault(digest, []).append(line)
+        if len(batch) >= _LOOKUP_BATCH:
+            look_up()
+    if batch:
+        look_up()
+    return found
+
+
+def skip(ctx, records: list) -> tuple[list, dict[int, bytes], int, set[int]]:
+    """Split a chunk of (line, stripped values or None): (records to parse, their hashes by
+    line, rows skipped, cases whose extract time moves)."""
     columns = tuple(ctx.columns)
-    hashes = {line: row_hash(columns, raw) for line, raw in raw_rows if raw is not None}
-    if not hashes:
-        return raw_rows, hashes, 0, set()
-    ch, c, t = Charge.__table__.c, Case.__table__.c, Taxpayer.__table__.c
-    stored = {r.row_hash: r for r in db.session.execute(
-        select(ch.id, ch.row_hash, ch.case_id, ch.tax_type, ch.fiscal_year, ch.period, ch.notice_no,
-               c.case_ref, c.department_id, c.extract_on, t.taxpayer_ref)
-        .join_from(Charge.__table__, Case.__table__, ch.case_id == c.id)
-        .join(Taxpayer.__table__, c.taxpayer_id == t.id)
-        .where(in_(ch.row_hash, list(hashes.values()))))}
+    matches = ctx.stored_matches
     kept, skipped, moved = [], 0, set()
-    for line, raw in raw_rows:
-        found = stored.get(hashes.get(line))
-        identity = found and (found.case_ref, found.tax_type, found.fiscal_year, found.period,
-                              found.notice_no)
-        if (found is None or identity in ctx.charge_lines
-                or (ctx.scope_department_id is not None and found.department_id != ctx.scope_department_id)
-                or ctx.case_owner.get(found.case_ref, (found.taxpayer_ref, found.department_id))
-                != (found.taxpayer_ref, found.department_id)):
-            kept.append((line, raw))
-            continue
-        ctx.case_owner[found.case_ref] = (found.taxpayer_ref, found.department_id)
-        ctx.case_of_taxpayer[(found.taxpayer_ref, found.department_id)] = found.case_ref
-        ctx.charge_lines[identity] = line
-        ctx.named_departments.add(found.department_id)
-        ctx.counted_cases.add(found.case_id)
-        if ctx.mode == ImportMode.FULL:
-            ctx.seen_charges.add(found.id)
-        if found.extract_on != ctx.extract_on:
-            moved.add(found.case_id)
-        skipped += 1
+    hashes: dict[int, bytes] = {}
+    for line, values in records:
+        found = matches.at(line) if values is not None else None
+        if found is not None:
+            charge_id, case_id, department_id, same_day = found
+            if (charge_id not in ctx.charge_ids_named
+                    and (ctx.scope_department_id is None or department_id == ctx.scope_department_id)):
+                ctx.charge_ids_named[charge_id] = line
+                ctx.named_departments.add(department_id)
+                ctx.counted_cases.add(case_id)
+                if ctx.mode == ImportMode.FULL:
+                    ctx.seen_charges.add(charge_id)
+                if not same_day:
+                    moved.add(case_id)
+                skipped += 1
+                continue
+        if values is not None:
+            hashes[line] = row_hash(columns, values)
+        kept.append((line, values))
     return kept, hashes, skipped, moved
+
+
+def nothing_to_match() -> bool:
+    """No stored charge has a row hash (a first import): the look-up can be left out."""
+    return db.session.scalar(select(Charge.id).where(Charge.row_hash.is_not(None)).limit(1)) is None
+
