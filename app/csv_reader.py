@@ -36,7 +36,7 @@ def records(text: str) -> Iterator[tuple[int, list[str]]]:
     start = 1
     try:
         for record in reader:
-            if any(value.strip() for value in record):
+            if (record and record[0].strip()) or any(value.strip() for value in record):
                 yield start, record
             start = reader.line_num + 1
     except csv.Error as exc:

@@ -90,7 +90,14 @@ class CsvFile:
         missing = [c for c in REQUIRED_COLUMNS if c not in self.columns]
         if missing:
             raise FileError("missing header columns: " + ", ".join(missing))
-        self.total = sum(1 for _ in csv_reader.records(self.text)) - 1  # every record after the header
+        self._total: int | None = None
+
+    @property
+    def total(self) -> int:
+        """Every record after the header; counted by the first full pass of `records`, or here."""
+        if self._total is None:
+            self._total = sum(1 for _ in csv_reader.records(self.text)) - 1
+        return self._total
 
     def rows(self) -> Iterator[tuple[int, dict[str, str] | None]]:
         """Each data row as a dict; None when its field count does not match the header."""
@@ -100,7 +107,11 @@ class CsvFile:
     def records(self) -> Iterator[tuple[int, list[str] | None]]:
         """Each data row's stripped values in the header's order; None as in `rows`."""
         columns, data = csv_reader.read_header(self.text)
-        return csv_reader.stripped(columns, data)
+        count = 0
+        for record in csv_reader.stripped(columns, data):
+            count += 1
+            yield record
+        self._total = count
 
 
 def _normal(value: str) -> str:

@@ -244,7 +244,9 @@ class ImportJob(db.Model):
     # A supervisor may only import rows of their own department; None means any.
     scope_department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
     filename: Mapped[str] = mapped_column(String(255), default="")
-    content: Mapped[bytes] = mapped_column(LargeBinary)
+    # Deferred: loaded only when read (the import job), not each time a job row is refreshed
+    # (the list of imports, progress, the job's own reloads after each commit).
+    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     status: Mapped[str] = mapped_column(String(16), default=ImportStatus.QUEUED)
     total: Mapped[int] = mapped_column(default=0)
     imported: Mapped[int] = mapped_column(default=0)

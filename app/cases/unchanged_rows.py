@@ -17,6 +17,7 @@ hashes bound through the ORM, cost most of a re-import). The matches are kept as
 order, which the chunks then walk: a few bytes a row.
 """
 
+import functools
 import hashlib
 from array import array
 
@@ -32,8 +33,19 @@ _LOOKUP_BATCH = 1000  # hashes per query where there is no COPY (SQLite)
 
 def row_hash(columns: tuple, values) -> bytes:
     """128 bits of the row's (stripped) values and the file's columns."""
-    text = "\x1f".join(columns) + "\x1e" + "\x1f".join(values)
-    return hashlib.blake2b(text.encode(), digest_size=16).digest()
+    return hasher(columns)(values)
+
+
+@functools.lru_cache(maxsize=8)
+def hasher(columns: tuple):
+    """`row_hash` of a file's rows, the columns' part joined once."""
+    prefix = ("\x1f".join(columns) + "\x1e").encode()
+    blake2b = hashlib.blake2b
+
+    def digest(values) -> bytes:
+        return blake2b(prefix + "\x1f".join(values).encode(), digest_size=16).digest()
+
+    return digest
 
 
 class StoredMatches:
@@ -56,7 +68,8 @@ class StoredMatches:
     @classmethod
     def find(cls, columns: tuple, records, extract_on) -> "StoredMatches":
         """Hash every row of `records` ((line, stripped values or None)) and find the charges."""
-        hashes = ((line, row_hash(columns, values)) for line, values in records if values is not None)
+        digest = hasher(columns)
+        hashes = ((line, digest(values)) for line, values in records if values is not None)
         if is_postgres():
             return cls(_find_by_copy(hashes, extract_on))
         return cls(_find_by_batches(hashes, extract_on))
@@ -116,7 +129,7 @@ def _find_by_batches(hashes, extract_on) -> list[tuple]:
 def skip(ctx, records: list) -> tuple[list, dict[int, bytes], int, set[int]]:
     """Split a chunk of (line, stripped values or None): (records to parse, their hashes by
     line, rows skipped, cases whose extract time moves)."""
-    columns = tuple(ctx.columns)
+    digest = hasher(tuple(ctx.columns))
     matches = ctx.stored_matches
     kept, skipped, moved = [], 0, set()
     hashes: dict[int, bytes] = {}
@@ -136,7 +149,7 @@ def skip(ctx, records: list) -> tuple[list, dict[int, bytes], int, set[int]]:
                 skipped += 1
                 continue
         if values is not None:
-            hashes[line] = row_hash(columns, values)
+            hashes[line] = digest(values)
         kept.append((line, values))
     return kept, hashes, skipped, moved
 
