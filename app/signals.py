@@ -102,10 +102,12 @@ A case import wrote the charges of some cases (new, changed or closed charges, o
 another day): their balances must follow the balance rule, which reads payments.
 
 sender: the string "cases.import"; kwargs: `case_ids` (list of case ids whose balance to
-recompute), `count_ids` (list of case ids whose payments to count), `now`.
+recompute), `moved_ids` (case ids whose charges did not change but whose extract date moved:
+only their payments can change their balance), `count_ids` (list of case ids whose payments to
+count), `now`.
 The one receiver (`payments.balance`) updates cases.balance and returns a dict
 {"payments": n, "amount": yen, "changed": [ids]}: the payments of `count_ids` still applied on
-top of their extract, and the cases of `case_ids` whose balance changed. The import refuses to
+top of their extract, and the cases of `case_ids` and `moved_ids` whose balance changed. The import refuses to
 run without exactly one answer.
 """)
 

@@ -56,8 +56,9 @@ def move_extract(ctx, case_ids: list[int]) -> None:
                            .values(extract_as_of=ctx.as_of, extract_on=ctx.extract_on))
 
 
-def _balances(case_ids: list[int], count_ids: list[int], now: datetime) -> dict:
-    answers = charges_imported.send("cases.import", case_ids=case_ids, count_ids=count_ids, now=now)
+def _balances(case_ids: list[int], count_ids: list[int], now: datetime, moved_ids=()) -> dict:
+    answers = charges_imported.send("cases.import", case_ids=case_ids, count_ids=count_ids, now=now,
+                                    moved_ids=list(moved_ids))
     if len(answers) != 1:  # an import must never run without the balance rule
         raise RuntimeError("the balance rule (app.payments.balance) is not connected")
     return answers[0][1]
@@ -68,7 +69,7 @@ def settle(ctx, case_ids: list[int], actor, now: datetime, moved=()) -> None:
     (charges changed) and of those of `moved` (a new extract date only) whose balance changed."""
     if not case_ids and not moved:
         return
-    changed = _balances(sorted({*case_ids, *moved}), [], now)["changed"]
+    changed = _balances(sorted(set(case_ids)), [], now, sorted(set(moved) - set(case_ids)))["changed"]
     ids = sorted({*case_ids, *changed})
     for start in range(0, len(ids), BATCH):
         _refresh(ctx, ids[start:start + BATCH], actor, now)

@@ -93,8 +93,22 @@ def case_balance(case_id: int) -> int:
     return int(db.session.scalar(select(balance_expression(cases)).where(cases.c.id == case_id)))
 
 
-def _on_charges_imported(sender, case_ids, count_ids=(), now=None, **_) -> dict:
-    changed = recompute(case_ids) if case_ids else []
+def with_payments(case_ids) -> list[int]:
+    """The cases of `case_ids` that have a payment (of any kind, any date)."""
+    ids = sorted(set(case_ids))
+    found: list[int] = []
+    batch = _batch()
+    for start in range(0, len(ids), batch):
+        found.extend(db.session.scalars(select(Payment.case_id).distinct().where(
+            _ids_clause(Payment.case_id, ids[start:start + batch]))))
+    return found
+
+
+def _on_charges_imported(sender, case_ids, count_ids=(), now=None, moved_ids=(), **_) -> dict:
+    # A case whose only change is a newer extract date owes the same unless a payment of it
+    # moves into the extract: the rule is evaluated for those with payments only.
+    recount = [*case_ids, *with_payments(moved_ids)] if moved_ids else case_ids
+    changed = recompute(recount) if recount else []
     applied = applied_on_top(count_ids) if count_ids else {"payments": 0, "amount": 0}
     return {**applied, "changed": changed}
 

@@ -76,6 +76,25 @@ def test_a_newer_extract_that_reflects_the_payment_does_not_count_it_twice(app):
     assert job.summary["charges"]["changed"] == 1 and job.summary["charges"]["new"] == 1
 
 
+def test_an_unchanged_row_of_a_newer_extract_moves_a_payment_into_it(app):
+    """A row skipped as unchanged (its hash) still moves its case's extract date, and the payment
+    made before that date then counts as in the extract; a case without payments keeps its
+    balance untouched."""
+    f.department("TAX")
+    rows = (charge_row(amount_due="100000"), charge_row(case_ref="B", taxpayer_ref="TB", amount_due="8000"))
+    run(csv_bytes(*rows), as_of=NOV10)
+    pay("P1", "C1", 30000, date(2026, 11, 12))
+    assert (case_of("C1").balance, case_of("B").balance) == (70000, 8000)
+    b_updated = case_of("B").updated_at
+    # The core system says 100,000 as of 11-20: the payment of 11-12 is in that figure (or was
+    # not allocated); the app counts it no more.
+    job = run(csv_bytes(*rows), as_of=NOV20)
+    assert (case_of("C1").balance, case_of("B").balance) == (100000, 8000)
+    assert job.summary["charges"]["changed"] == 0 and job.summary["payments_applied"]["count"] == 0
+    assert case_of("C1").extract_on == case_of("B").extract_on == date(2026, 11, 20)
+    assert case_of("B").updated_at == b_updated
+
+
 def test_a_payment_dated_the_day_of_the_extract_counts_as_not_in_it(app):
     f.department("TAX")
     pay_day = date(2026, 11, 20)  # the extract was made at 06:00 that day
