@@ -229,7 +229,7 @@ class Charge(db.Model):
     status: Mapped[str] = mapped_column(String(8), default=ChargeStatus.OPEN, server_default="open")
     # The hash of the CSV row that last wrote this charge: the same row again is skipped
     # (app.cases.unchanged_rows).
-    row_hash: Mapped[bytes | None] = mapped_column(LargeBinary, index=True)
+    row_hash: Mapped[bytes | None] = mapped_column(LargeBinary)  # not indexed: see migration 0009
 
     case: Mapped[Case] = relationship(back_populates="charges")
 
