@@ -190,19 +190,21 @@ def _load(rows: list[ImportRow]) -> _Loaded:
     return _Loaded(taxpayers, cases, case_of_taxpayer, charges, phones)
 
 
-def import_chunk(ctx: ImportContext, chunk: list, now: datetime) -> tuple[int, list[RowError]]:
-    """Check and upsert a chunk of `prepared_rows.PreparedRow` (`prepared_rows.read_ahead`);
+def import_chunk(ctx: ImportContext, records: list, now: datetime) -> tuple[int, list[RowError]]:
+    """Check and upsert a chunk of (line, stripped values or None) pairs (`CsvFile.records`);
     return (rows that went in, errors).
 
     Then the chunk's cases get their balance, priority and status (app.cases.case_totals)."""
     from app.cases import case_totals, unchanged_rows
 
-    kept, hashes, skipped, skipped_moved = unchanged_rows.skip(ctx, chunk)
+    kept, hashes, skipped, skipped_moved = unchanged_rows.skip(ctx, records)
+    columns = ctx.columns
+    raw_rows = [(line, dict(zip(columns, values, strict=True)) if values is not None else None)
+                for line, values in kept]
     errors: list[RowError] = []
     rows: list[tuple[ImportRow, int]] = []
-    for prepared in kept:
-        line, raw = prepared.line, prepared.as_raw(ctx.columns)
-        row, row_errors = prepared.parsed or parse_row(line, raw, ctx.width)
+    for line, raw in raw_rows:
+        row, row_errors = parse_row(line, raw, ctx.width)
         if row is not None:
             dept_id = ctx.departments.get(row.department)
             if dept_id is None:

@@ -11,6 +11,7 @@ import gc
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from itertools import islice
 
 from sqlalchemy import select
 from sqlalchemy import text as sa_text
@@ -19,7 +20,7 @@ from sqlalchemy import update as sa_update
 from app import clock
 from app.audit.services import record
 from app.auth.models import User
-from app.cases import case_totals, importing, prepared_rows, unchanged_rows
+from app.cases import case_totals, importing, unchanged_rows
 from app.cases.csv_rows import CsvFile, FileError
 from app.cases.models import ImportJob, ImportMode, ImportStatus
 from app.extensions import db
@@ -93,9 +94,7 @@ def _run_import(import_id: int, on_progress: Progress | None) -> None:
     ctx.stored_matches = matches
     errors: list[dict] = []
     processed = imported = 0
-    chunks = prepared_rows.read_ahead(csv_file.records(), CHUNK_ROWS, tuple(csv_file.columns),
-                                      len(csv_file.columns), unchanged_rows.hasher(tuple(csv_file.columns)),
-                                      matches.has)
+    rows = csv_file.records()
     # Progress is written with a Core UPDATE: touching the (expired) ORM job after each commit
     # would reload the whole row, the uploaded file included, once per chunk.
     progress = sa_update(ImportJob.__table__).where(ImportJob.__table__.c.id == import_id)
@@ -103,7 +102,7 @@ def _run_import(import_id: int, on_progress: Progress | None) -> None:
     errors_written = 0
     try:
         chunk_number = 0
-        for chunk in chunks:
+        while chunk := list(islice(rows, CHUNK_ROWS)):
             chunk_number += 1
             _commit_asynchronously()
             chunk_imported, chunk_errors = importing.import_chunk(ctx, chunk, now)

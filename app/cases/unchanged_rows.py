@@ -17,7 +17,6 @@ hashes bound through the ORM, cost most of a re-import). The matches are kept as
 order, which the chunks then walk: a few bytes a row.
 """
 
-import bisect
 import functools
 import hashlib
 from array import array
@@ -75,11 +74,6 @@ class StoredMatches:
             return cls(_find_by_copy(hashes, extract_on))
         return cls(_find_by_batches(hashes, extract_on))
 
-    def has(self, line: int) -> bool:
-        """Whether a stored charge matches `line` (any order; safe from another thread)."""
-        i = bisect.bisect_left(self.lines, line)
-        return i < len(self.lines) and self.lines[i] == line
-
     def at(self, line: int) -> tuple[int, int, int, bool] | None:
         """(charge id, case id, department id, extract of the same day) of `line`, else None.
         Lines must be asked in increasing order (the chunks' order)."""
@@ -132,20 +126,20 @@ def _find_by_batches(hashes, extract_on) -> list[tuple]:
     return found
 
 
-def skip(ctx, chunk: list) -> tuple[list, dict[int, bytes], int, set[int]]:
-    """Split a chunk of `prepared_rows.PreparedRow`: (rows to parse, their hashes by line, rows
-    skipped, cases whose extract time moves)."""
+def skip(ctx, records: list) -> tuple[list, dict[int, bytes], int, set[int]]:
+    """Split a chunk of (line, stripped values or None): (records to parse, their hashes by
+    line, rows skipped, cases whose extract time moves)."""
     digest = hasher(tuple(ctx.columns))
     matches = ctx.stored_matches
     kept, skipped, moved = [], 0, set()
     hashes: dict[int, bytes] = {}
-    for row in chunk:
-        found = matches.at(row.line) if row.values is not None else None
+    for line, values in records:
+        found = matches.at(line) if values is not None else None
         if found is not None:
             charge_id, case_id, department_id, same_day = found
             if (charge_id not in ctx.charge_ids_named
                     and (ctx.scope_department_id is None or department_id == ctx.scope_department_id)):
-                ctx.charge_ids_named[charge_id] = row.line
+                ctx.charge_ids_named[charge_id] = line
                 ctx.named_departments.add(department_id)
                 ctx.counted_cases.add(case_id)
                 if ctx.mode == ImportMode.FULL:
@@ -154,9 +148,9 @@ def skip(ctx, chunk: list) -> tuple[list, dict[int, bytes], int, set[int]]:
                     moved.add(case_id)
                 skipped += 1
                 continue
-        if row.values is not None:
-            hashes[row.line] = row.digest if row.digest is not None else digest(row.values)
-        kept.append(row)
+        if values is not None:
+            hashes[line] = digest(values)
+        kept.append((line, values))
     return kept, hashes, skipped, moved
 
 
