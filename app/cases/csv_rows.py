@@ -104,6 +104,10 @@ class CsvFile:
         columns, data = csv_reader.read_header(self.text)
         return csv_reader.rows(columns, data)
 
+    def raw_records(self) -> Iterator[tuple[int, list[str]]]:
+        """Each data row's values as read (not stripped; any field count)."""
+        return csv_reader.read_header(self.text)[1]
+
     def records(self) -> Iterator[tuple[int, list[str] | None]]:
         """Each data row's stripped values in the header's order; None as in `rows`."""
         columns, data = csv_reader.read_header(self.text)

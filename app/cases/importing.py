@@ -191,7 +191,7 @@ def _load(rows: list[ImportRow]) -> _Loaded:
 
 
 def import_chunk(ctx: ImportContext, records: list, now: datetime) -> tuple[int, list[RowError]]:
-    """Check and upsert a chunk of (line, stripped values or None) pairs (`CsvFile.records`);
+    """Check and upsert a chunk of (line, record as read) pairs (`CsvFile.raw_records`);
     return (rows that went in, errors).
 
     Then the chunk's cases get their balance, priority and status (app.cases.case_totals)."""

@@ -74,7 +74,7 @@ def _run_import(import_id: int, on_progress: Progress | None) -> None:
         csv_file = CsvFile(job.content)
         # The one pass before the chunks: the file's unchanged rows (and its row count).
         if unchanged_rows.nothing_to_match():
-            matches = unchanged_rows.StoredMatches([])
+            matches = unchanged_rows.StoredMatches()
         else:
             matches = unchanged_rows.StoredMatches.find(
                 tuple(csv_file.columns), csv_file.records(), extract_on)
@@ -94,7 +94,7 @@ def _run_import(import_id: int, on_progress: Progress | None) -> None:
     ctx.stored_matches = matches
     errors: list[dict] = []
     processed = imported = 0
-    rows = csv_file.records()
+    rows = csv_file.raw_records()
     # Progress is written with a Core UPDATE: touching the (expired) ORM job after each commit
     # would reload the whole row, the uploaded file included, once per chunk.
     progress = sa_update(ImportJob.__table__).where(ImportJob.__table__.c.id == import_id)

@@ -51,16 +51,17 @@ def hasher(columns: tuple):
 class StoredMatches:
     """The lines of a file whose row hash a stored charge holds, with that charge, in line order."""
 
-    def __init__(self, found):
-        self.lines, self.charges, self.cases = array("q"), array("q"), array("q")
-        self.departments, self.same_day = array("q"), bytearray()
-        for line, charge_id, case_id, department_id, same_day in sorted(found):
-            self.lines.append(line)
-            self.charges.append(charge_id)
-            self.cases.append(case_id)
-            self.departments.append(department_id)
-            self.same_day.append(bool(same_day))
+    def __init__(self, lines=(), charges=(), cases=(), departments=(), same_day=()):
+        """Five aligned columns, in increasing line order."""
+        self.lines, self.charges, self.cases = array("q", lines), array("q", charges), array("q", cases)
+        self.departments, self.same_day = array("q", departments), bytearray(same_day)
         self._next = 0
+
+    @classmethod
+    def of_rows(cls, found) -> "StoredMatches":
+        """From (line, charge id, case id, department id, same day) tuples in any order."""
+        columns = list(zip(*sorted(found), strict=True)) or [(), (), (), (), ()]
+        return cls(*columns)
 
     def __len__(self) -> int:
         return len(self.lines)
@@ -71,8 +72,8 @@ class StoredMatches:
         digest = hasher(columns)
         hashes = ((line, digest(values)) for line, values in records if values is not None)
         if is_postgres():
-            return cls(_find_by_copy(hashes, extract_on))
-        return cls(_find_by_batches(hashes, extract_on))
+            return cls(*_find_by_copy(hashes, extract_on))
+        return cls.of_rows(_find_by_batches(hashes, extract_on))
 
     def at(self, line: int) -> tuple[int, int, int, bool] | None:
         """(charge id, case id, department id, extract of the same day) of `line`, else None.
@@ -86,7 +87,8 @@ class StoredMatches:
         return None
 
 
-def _find_by_copy(hashes, extract_on) -> list[tuple]:
+def _find_by_copy(hashes, extract_on) -> tuple[list, ...]:
+    """The matches as five arrays (PostgreSQL parses them for psycopg at C speed)."""
     raw = db.session.connection().connection.driver_connection
     with raw.cursor() as cursor:
         cursor.execute("CREATE TEMP TABLE import_row_hashes (line bigint, row_hash bytea) ON COMMIT DROP")
@@ -94,13 +96,21 @@ def _find_by_copy(hashes, extract_on) -> list[tuple]:
             for line, digest in hashes:
                 copy.write_row((line, digest))
         cursor.execute("ANALYZE import_row_hashes")
+        # One aggregation over rows sorted by line: the five arrays stay aligned.
         cursor.execute(
-            "SELECT h.line, ch.id, ch.case_id, c.department_id, c.extract_on = %s"
+            "SELECT array_agg(line), array_agg(charge_id), array_agg(case_id), array_agg(department_id),"
+            " array_agg(same_day) FROM (SELECT h.line, ch.id AS charge_id, ch.case_id, c.department_id,"
+            " c.extract_on IS NOT DISTINCT FROM %s AS same_day"
             " FROM import_row_hashes h JOIN charges ch ON ch.row_hash = h.row_hash"
-            " JOIN cases c ON c.id = ch.case_id", (extract_on,))
-        found = cursor.fetchall()
+            " JOIN cases c ON c.id = ch.case_id ORDER BY h.line) m", (extract_on,))
+        columns = cursor.fetchone()
         cursor.execute("DROP TABLE import_row_hashes")
-    return found
+    if columns[0] is None:
+        return [], [], [], [], []
+    lines = columns[0]
+    if any(a >= b for a, b in zip(lines, lines[1:], strict=False)):  # the planner may reorder
+        return list(zip(*sorted(zip(*columns, strict=True)), strict=True))
+    return columns
 
 
 def _find_by_batches(hashes, extract_on) -> list[tuple]:
@@ -127,14 +137,19 @@ def _find_by_batches(hashes, extract_on) -> list[tuple]:
 
 
 def skip(ctx, records: list) -> tuple[list, dict[int, bytes], int, set[int]]:
-    """Split a chunk of (line, stripped values or None): (records to parse, their hashes by
-    line, rows skipped, cases whose extract time moves)."""
+    """Split a chunk of (line, record as read) (`CsvFile.raw_records`): (the records to parse as
+    (line, stripped values or None for a wrong field count), their hashes by line, rows skipped,
+    cases whose extract time moves). A skipped record is never stripped."""
     digest = hasher(tuple(ctx.columns))
+    width = len(ctx.columns)
     matches = ctx.stored_matches
     kept, skipped, moved = [], 0, set()
     hashes: dict[int, bytes] = {}
-    for line, values in records:
-        found = matches.at(line) if values is not None else None
+    for line, record in records:
+        if len(record) != width:
+            kept.append((line, None))
+            continue
+        found = matches.at(line)
         if found is not None:
             charge_id, case_id, department_id, same_day = found
             if (charge_id not in ctx.charge_ids_named
@@ -148,8 +163,8 @@ def skip(ctx, records: list) -> tuple[list, dict[int, bytes], int, set[int]]:
                     moved.add(case_id)
                 skipped += 1
                 continue
-        if values is not None:
-            hashes[line] = digest(values)
+        values = [value.strip() for value in record]
+        hashes[line] = digest(values)
         kept.append((line, values))
     return kept, hashes, skipped, moved
 
