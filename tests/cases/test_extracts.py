@@ -353,3 +353,20 @@ def test_the_upload_form_takes_as_of_and_mode_and_the_import_screen_shows_the_su
     assert 'id="import-summary"' in done
     job = db.session.scalars(select(ImportJob)).one()
     assert (job.as_of, job.mode, job.summary["cases"]["opened"]) == (NOV20, "full", 1)
+
+
+def test_a_reimport_checks_only_the_rows_that_changed(app, monkeypatch):
+    """PostgreSQL: the unchanged rows are found by one join of the file's hashes (a temporary
+    table) and are not parsed again; the changed row and a repeated line are."""
+    from app.cases.csv_rows import parse_row as real
+
+    f.department("TAX")
+    rows = [charge_row(case_ref=f"C{n}", taxpayer_ref=f"T{n}") for n in range(1, 31)]
+    run(csv_bytes(*rows), as_of=NOV10)
+    parsed = []
+    monkeypatch.setattr(importing, "parse_row", lambda line, *a: parsed.append(line) or real(line, *a))
+    rows[4] = charge_row(case_ref="C5", taxpayer_ref="T5", amount_due="700")
+    job = run(csv_bytes(*rows, rows[0]), as_of=NOV10)
+    assert parsed == [6, 32]
+    assert job.summary["charges"]["changed"] == 1 and case_of("C5").balance == 700
+    assert [(e["line"], e["column"]) for e in job.errors] == [(32, "tax_type")]
