@@ -44,12 +44,13 @@ def run_import(import_id: int, on_progress: Progress | None = None) -> None:
 
 @contextlib.contextmanager
 def _cyclic_gc_paused():
-    """Python's cyclic garbage collector off for the import, one collection after it.
+    """Python's cyclic garbage collector off for the import.
 
     An import holds millions of live objects (the file, its rows' keys); each collection walks
     them, and the allocations of a chunk set off many: a third of a first import's CPU and of a
     re-import's went there. The import's own records hold no reference cycles (reference
-    counting frees them); what cyclic garbage the libraries make meanwhile is freed at the end."""
+    counting frees them); what cyclic garbage the libraries make meanwhile is collected by the
+    collector's usual rounds once it is back on."""
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -57,7 +58,6 @@ def _cyclic_gc_paused():
     finally:
         if enabled:
             gc.enable()
-        gc.collect()
 
 
 def _run_import(import_id: int, on_progress: Progress | None) -> None:
