@@ -107,8 +107,14 @@ def _find_by_copy(hashes, extract_on) -> tuple[list, ...]:
         cursor.execute("DROP TABLE import_row_hashes")
     if columns[0] is None:
         return [], [], [], [], []
+    return in_line_order(columns)
+
+
+def in_line_order(columns):
+    """The aligned columns sorted by their first (the line), if they are not already (the
+    planner is free to aggregate in another order than the subquery's)."""
     lines = columns[0]
-    if any(a >= b for a, b in zip(lines, lines[1:], strict=False)):  # the planner may reorder
+    if any(a >= b for a, b in zip(lines, lines[1:], strict=False)):
         return list(zip(*sorted(zip(*columns, strict=True)), strict=True))
     return columns
 

@@ -370,3 +370,17 @@ def test_a_reimport_checks_only_the_rows_that_changed(app, monkeypatch):
     assert parsed == [6, 32]
     assert job.summary["charges"]["changed"] == 1 and case_of("C5").balance == 700
     assert [(e["line"], e["column"]) for e in job.errors] == [(32, "tax_type")]
+
+
+def test_a_record_the_reader_cannot_read_fails_the_import_and_writes_nothing(app):
+    """A record past the CSV reader's field limit is found by the pass before the chunks, on a
+    first import (counting) and on a re-import (matching, inside the COPY of the hashes): the
+    import fails with the line, and no row of the file goes in."""
+    f.department("TAX")
+    run(csv_bytes(charge_row(amount_due="1000")), as_of=NOV10)
+    huge = charge_row(case_ref="C2", taxpayer_ref="T2", address='"' + "x" * 200_000 + '"')
+    c3 = charge_row(case_ref="C3", taxpayer_ref="T3")
+    for content, line in ((csv_bytes(c3, huge), 3), (csv_bytes(charge_row(amount_due="1000"), c3, huge), 4)):
+        job = run(content, as_of=NOV10)
+        assert job.status == "failed" and f"not a readable CSV file (line {line})" in job.message
+        assert (job.imported, job.started_at is not None, case_of("C3")) == (0, True, None)
