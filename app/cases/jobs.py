@@ -82,7 +82,7 @@ def _run_import(import_id: int, on_progress: Progress | None) -> None:
     except FileError as exc:  # a record the CSV reader cannot read, found by the first pass
         db.session.rollback()
         job = db.session.get(ImportJob, import_id)
-        job.started_at = now
+        job.started_at, job.imported, job.errors = now, 0, []
         _finish(job, actor, now, ImportStatus.FAILED, message=str(exc))
         return
     job.as_of, job.total = as_of, total
