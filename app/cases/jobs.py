@@ -147,7 +147,7 @@ def _commit_asynchronously() -> None:
     """PostgreSQL: the import's chunk transactions do not wait for their WAL flush. A server
     crash may lose the last chunks' commits (a fraction of a second); the import then still
     shows `running` at the earlier progress, the sweep (`sweep_lost_imports`) runs it again and
-    the upserts write what was lost. A thousand flushes cost seconds on a busy disk."""
+    the upserts write what was lost. A flush per chunk cost seconds on a busy disk."""
     if is_postgres():
         db.session.execute(sa_text("SET LOCAL synchronous_commit TO OFF"))
 
