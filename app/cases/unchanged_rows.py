@@ -60,8 +60,7 @@ class StoredMatches:
     @classmethod
     def of_rows(cls, found) -> "StoredMatches":
         """From (line, charge id, case id, department id, same day) tuples in any order."""
-        columns = list(zip(*sorted(found), strict=True)) or [(), (), (), (), ()]
-        return cls(*columns)
+        return cls(*_columns_by_line(found))
 
     def __len__(self) -> int:
         return len(self.lines)
@@ -115,8 +114,13 @@ def in_line_order(columns):
     planner is free to aggregate in another order than the subquery's)."""
     lines = columns[0]
     if any(a >= b for a, b in zip(lines, lines[1:], strict=False)):
-        return list(zip(*sorted(zip(*columns, strict=True)), strict=True))
+        return _columns_by_line(zip(*columns, strict=True))
     return columns
+
+
+def _columns_by_line(rows) -> list:
+    """(line, ...) rows sorted by line, turned into five columns."""
+    return list(zip(*sorted(rows), strict=True)) or [(), (), (), (), ()]
 
 
 def _find_by_batches(hashes, extract_on) -> list[tuple]:
