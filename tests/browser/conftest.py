@@ -2,10 +2,16 @@
 
 
 import pytest
+from playwright.sync_api import expect
 
 from app import clock
 from tests import factories as f
 from tests.serving import serving
+
+# `expect(...)` waits for a state up to its own timeout (5 s by default, not the page's default):
+# on a loaded machine a debounced live check and its request took longer than that (the rule
+# editor's match count, seen at load 5). The waits stay waits for states; only the ceiling grows.
+expect.set_options(timeout=30_000)
 
 # Debian's chromium as root, headless, with no calls home (this machine has no internet).
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
