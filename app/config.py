@@ -89,6 +89,10 @@ def from_environment(instance_path: str) -> dict:
         "SMS_MAX_PER_NUMBER_PER_DAY": int(env.get("SMS_MAX_PER_NUMBER_PER_DAY", "1")),
         "SMS_MAX_PER_NUMBER_PER_WEEK": int(env.get("SMS_MAX_PER_NUMBER_PER_WEEK", "3")),
         # Retention (app.periodic, "retention"): uploaded import files, SMS and reply texts.
+        # A case file of this many lines or more is imported by IMPORT_WORKERS processes on
+        # PostgreSQL (app.cases.import_workers; 1 keeps every import in one process).
+        "IMPORT_WORKERS": int(env.get("IMPORT_WORKERS", "2")),
+        "IMPORT_PARALLEL_ROWS": int(env.get("IMPORT_PARALLEL_ROWS", "20000")),
         "IMPORT_FILE_RETENTION_DAYS": int(env.get("IMPORT_FILE_RETENTION_DAYS", "30")),
         "SMS_TEXT_RETENTION_DAYS": int(env.get("SMS_TEXT_RETENTION_DAYS", "1825")),
         "VONAGE_REST_HOST": env.get("VONAGE_REST_HOST", "rest.nexmo.com"),

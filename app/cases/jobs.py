@@ -11,26 +11,22 @@ import gc
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from itertools import islice
 
 from sqlalchemy import select
-from sqlalchemy import text as sa_text
 from sqlalchemy import update as sa_update
 
 from app import clock
 from app.audit.services import record
 from app.auth.models import User
-from app.cases import case_totals, importing, unchanged_rows
+from app.cases import case_totals, import_loop, import_workers, importing, unchanged_rows
 from app.cases.csv_rows import CsvFile, FileError
 from app.cases.models import ImportJob, ImportMode, ImportStatus
 from app.extensions import db
 from app.queue import enqueue_after_commit, enqueue_now, job_is_alive
-from app.sql import is_postgres
 
 log = logging.getLogger(__name__)
 
 IMPORT_QUEUE = "imports"
-CHUNK_ROWS = 5000  # fewer, larger statements; progress still every second or so
 MAX_ERRORS = 10_000  # stored per import; a file that bad needs fixing at the source anyway
 
 Progress = Callable[[int, int], None]  # (rows processed so far, total rows)
@@ -72,13 +68,20 @@ def _run_import(import_id: int, on_progress: Progress | None) -> None:
     extract_on = as_of.astimezone(clock.local_zone()).date()
     try:
         csv_file = CsvFile(job.content)
-        # The one pass before the chunks: the file's unchanged rows (and its row count).
+        workers = import_workers.workers_for(csv_file)
+        groups = import_workers.Groups(csv_file.columns, workers) if workers > 1 else None
+        # The one pass before the chunks: the file's unchanged rows, its row count and, for
+        # several workers, its groups of rows.
         if unchanged_rows.nothing_to_match():
             matches = unchanged_rows.StoredMatches()
+            if groups is not None:
+                groups.read(csv_file.raw_records())
         else:
+            records = csv_file.records()
             matches = unchanged_rows.StoredMatches.find(
-                tuple(csv_file.columns), csv_file.records(), extract_on)
-        total = csv_file.total
+                tuple(csv_file.columns), groups.observe(records) if groups is not None else records,
+                extract_on)
+        total = groups.total if groups is not None else csv_file.total
     except FileError as exc:  # a record the CSV reader cannot read, found by the first pass
         db.session.rollback()
         job = db.session.get(ImportJob, import_id)
@@ -92,92 +95,78 @@ def _run_import(import_id: int, on_progress: Progress | None) -> None:
         job.scope_department_id, now.astimezone(clock.local_zone()).date(), len(csv_file.columns),
         as_of, extract_on, job.mode, csv_file.columns, actor, import_id)
     ctx.stored_matches = matches
-    errors: list[dict] = []
-    processed = imported = 0
-    rows = csv_file.raw_records()
-    # Progress is written with a Core UPDATE: touching the (expired) ORM job after each commit
-    # would reload the whole row, the uploaded file included, once per chunk.
-    progress = sa_update(ImportJob.__table__).where(ImportJob.__table__.c.id == import_id)
-    statistics = _Statistics()
-    errors_written = 0
+    progress = _Progress(import_id, total, on_progress)
     try:
-        chunk_number = 0
-        while chunk := list(islice(rows, CHUNK_ROWS)):
-            chunk_number += 1
-            _commit_asynchronously()
-            chunk_imported, chunk_errors = importing.import_chunk(ctx, chunk, now)
-            imported += chunk_imported
-            values = {"imported": imported}
-            if chunk_errors and len(errors) < MAX_ERRORS:
-                errors.extend(e.as_dict() for e in chunk_errors[: MAX_ERRORS - len(errors)])
-            # The list is one JSON value: written in full at most every ERRORS_EVERY chunks (and
-            # at the end), not after each chunk, which cost O(errors x chunks) on a bad file.
-            if len(errors) != errors_written and chunk_number % ERRORS_EVERY == 1:
-                values["errors"], errors_written = list(errors), len(errors)
-            db.session.execute(progress.values(**values))
-            db.session.commit()
-            statistics.refresh(ctx.counts)
-            processed += len(chunk)
-            if on_progress is not None:
-                on_progress(processed, total)
-        _commit_asynchronously()
+        if groups is not None:
+            progress.separately = True
+            import_workers.run(ctx, csv_file, groups, now, progress.chunk_done)
+            actor = ctx.actor
+        else:
+            import_loop.run_chunks(ctx, csv_file.raw_records(), now, progress.chunk_done,
+                                   import_loop.Statistics())
+        import_loop.commit_asynchronously()
         case_totals.close_absent(ctx, actor, now)
         case_totals.count_applied(ctx, now)
-        db.session.execute(progress.values(imported=imported, errors=errors))
+        progress.write(final=True)
         db.session.commit()
-        statistics.refresh(ctx.counts, final=True)
+        import_loop.Statistics().refresh(ctx.counts, final=True)
     except Exception:
         db.session.rollback()
         log.exception("import %s failed", import_id)
         job = db.session.get(ImportJob, import_id)
+        actor = db.session.get(User, job.created_by_id) if job.created_by_id else None
         _finish(job, actor, now, ImportStatus.FAILED, counts=ctx.counts,
-                message=f"the import stopped after {processed} rows because of an internal error")
+                message=f"the import stopped after {progress.processed} rows because of an internal error")
         raise
     message = None
-    if len(errors) >= MAX_ERRORS:
+    if len(progress.errors) >= MAX_ERRORS:
         message = f"only the first {MAX_ERRORS} errors are listed"
+    job = db.session.get(ImportJob, import_id)
     _finish(job, actor, now, ImportStatus.DONE, counts=ctx.counts, message=message, summary=ctx.summary())
 
 
+class _Progress:
+    """The job's `imported` count and error list as the chunks finish.
+
+    In one process the chunk's own transaction writes them (before its commit); from several
+    workers (`separately`) the import's process writes them in a transaction of its own. The
+    error list is one JSON value: written in full at most every ERRORS_EVERY chunks (and at the
+    end), not after each chunk, which cost O(errors x chunks) on a bad file. Workers report in
+    any order; the list is kept in line order. Written with a Core UPDATE: touching the
+    (expired) ORM job after each commit would reload the whole row, the uploaded file included."""
+
+    def __init__(self, import_id: int, total: int, on_progress: Progress | None):
+        self.update = sa_update(ImportJob.__table__).where(ImportJob.__table__.c.id == import_id)
+        self.total, self.on_progress = total, on_progress
+        self.errors: list[dict] = []
+        self.processed = self.imported = self.chunks = self.errors_written = 0
+        self.separately = False
+
+    def chunk_done(self, rows: int, imported: int, errors: list) -> None:
+        self.chunks += 1
+        self.processed += rows
+        self.imported += imported
+        if errors and (self.separately or len(self.errors) < MAX_ERRORS):
+            self.errors.extend(e.as_dict() for e in errors)
+            if self.separately:
+                self.errors.sort(key=lambda e: e["line"])
+            del self.errors[MAX_ERRORS:]
+        self.write()
+        if self.separately:
+            db.session.commit()
+        if self.on_progress is not None:
+            self.on_progress(self.processed, self.total)
+
+    def write(self, final: bool = False) -> None:
+        values = {"imported": self.imported}
+        if len(self.errors) != self.errors_written and (final or self.chunks % ERRORS_EVERY == 1):
+            values["errors"], self.errors_written = list(self.errors), len(self.errors)
+        if final:
+            values["errors"] = list(self.errors)
+        db.session.execute(self.update.values(**values))
+
+
 ERRORS_EVERY = 20  # chunks between two writes of the error list
-ANALYZE_FIRST = 5_000  # rows created by an import before the tables' statistics are refreshed
-
-
-def _commit_asynchronously() -> None:
-    """PostgreSQL: the import's chunk transactions do not wait for their WAL flush. A server
-    crash may lose the last chunks' commits (a fraction of a second); the import then still
-    shows `running` at the earlier progress, the sweep (`sweep_lost_imports`) runs it again and
-    the upserts write what was lost. A flush per chunk cost seconds on a busy disk."""
-    if is_postgres():
-        db.session.execute(sa_text("SET LOCAL synchronous_commit TO OFF"))
-
-
-class _Statistics:
-    """PostgreSQL: fresh planner statistics of the imported tables whenever an import has grown
-    them fourfold (counted in charges), and at the end of one that created many rows. With stale
-    statistics (autovacuum off, or behind on a busy machine) a first import into empty tables is
-    planned as for empty tables all along: sequential scans in every chunk, an import quadratic
-    in its size (1 M rows: 800 rows/s and falling after 5 minutes, against 7.6 k rows/s at 100 k)."""
-
-    TABLES = "taxpayers, cases, charges, phones, phone_consents"
-
-    def __init__(self):
-        self.postgres = is_postgres()
-        known = 0
-        if self.postgres:
-            known = max(0, int(db.session.scalar(sa_text(
-                "SELECT reltuples FROM pg_class WHERE relname = 'charges'")) or 0))
-        self.analyzed_at = 0  # charges created when the statistics were last refreshed
-        self.next_at = max(ANALYZE_FIRST, known // 2)
-
-    def refresh(self, counts, final: bool = False) -> None:
-        created = counts["charges_created"]
-        due = created >= self.next_at or (final and created - self.analyzed_at >= ANALYZE_FIRST)
-        if not due or not self.postgres:
-            return
-        db.session.execute(sa_text(f"ANALYZE {self.TABLES}"))
-        db.session.commit()
-        self.analyzed_at, self.next_at = created, created * 4
 
 
 def _finish(job: ImportJob, actor, now, status: ImportStatus, counts=None, message=None,

@@ -201,7 +201,7 @@ def test_done_job_is_not_run_again(app):
 
 
 def test_a_case_whose_rows_span_chunks(app, monkeypatch):
-    monkeypatch.setattr("app.cases.jobs.CHUNK_ROWS", 2)
+    monkeypatch.setattr("app.cases.import_loop.CHUNK_ROWS", 2)
     f.department("TAX")
     content = csv_bytes(
         row(case_ref="C1", taxpayer_ref="T1", amount_due="100"),                               # chunk 1
