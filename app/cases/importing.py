@@ -120,7 +120,7 @@ class ImportContext:
 
 def import_chunk(ctx: ImportContext, records: list, now: datetime) -> tuple[int, list[RowError]]:
     """Check and upsert a chunk of (line, record as read) pairs (`CsvFile.raw_records`);
-    return (rows that went in, errors).
+    return (rows that went in, errors in line order).
 
     Then the chunk's cases get their balance, priority and status (app.cases.case_totals)."""
     from app.cases import case_totals, unchanged_rows
@@ -196,4 +196,5 @@ def import_chunk(ctx: ImportContext, records: list, now: datetime) -> tuple[int,
     case_totals.move_extract(ctx, moved_ids)
     case_totals.settle(ctx, [loaded.cases[ref]["id"] for ref in touched - created], ctx.actor, now,
                        moved_ids)
+    errors.sort(key=lambda e: e.line)  # the checks of the rows alone, then against the stored data
     return imported, errors
