@@ -6,6 +6,8 @@ one executemany UPDATE per set of changed columns.
 COPY in place of the INSERT ... SELECT FROM unnest(arrays) it replaced: dumping the arrays cost
 half the import's CPU (about 125 us a row); COPY's rows cost a few."""
 
+import operator
+
 from sqlalchemy import Table, any_, bindparam, insert, text, update
 from sqlalchemy.dialects import postgresql
 
@@ -70,11 +72,34 @@ def _copy(table: Table, records: list[dict], columns: list, defaults: dict, key,
         for record, id_ in zip(records, ids, strict=True):
             record["id"] = id_
         names = ["id", *names]
+    # The chunk's records of a table have the same keys as the first: one C call picks a row's
+    # values (a record with other keys is written column by column).
+    given = [n for n in names if n not in defaults]
+    names = [*given, *defaults]
+    pick, rest = _picker(given), tuple(defaults.values())
+    keys = records[0].keys()
     raw = db.session.connection().connection.driver_connection
     with raw.cursor() as cursor, cursor.copy(f"COPY {table.name} ({', '.join(names)}) FROM STDIN") as copy:
+        write = copy.write_row
         for record in records:
-            copy.write_row([record[n] if n in record else defaults[n] for n in names])
+            if record.keys() == keys:
+                write(pick(record) + rest)
+            else:
+                write(tuple(record[n] if n in record else _default(table, n) for n in names))
     return [(record["id"], record[key.name]) for record in records] if key is not None else []
+
+
+def _picker(names: list[str]):
+    """record -> the tuple of its values of `names`."""
+    if len(names) == 1:
+        name = names[0]
+        return lambda record: (record[name],)
+    return operator.itemgetter(*names)
+
+
+def _default(table: Table, name: str):
+    default = table.c[name].default
+    return default.arg if default is not None and default.is_scalar else None
 
 
 def update_rows(table: Table, records: dict[int, dict], columns) -> None:

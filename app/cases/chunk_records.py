@@ -186,8 +186,9 @@ def upsert_row(ctx, loaded: LoadedRows, row: ImportRow, dept_id: int, now: datet
     return charge
 
 
-def write_rows(loaded: LoadedRows) -> None:
-    """Insert the chunk's new rows and update its changed ones: a few statements per table."""
+def write_rows(loaded: LoadedRows) -> set[int]:
+    """Insert the chunk's new rows and update its changed ones: a few statements per table.
+    Returns the ids of the phones it created (every phone record then has its id)."""
     new_taxpayers = [tp for tp in loaded.taxpayers.values() if tp["id"] is None]
     for id_, ref in insert_rows(_TAXPAYERS, new_taxpayers, _TAXPAYERS.c.taxpayer_ref):
         loaded.taxpayers[ref]["id"] = id_
@@ -213,7 +214,8 @@ def write_rows(loaded: LoadedRows) -> None:
     new_phones = [phone for phone in loaded.phones.values() if phone["id"] is None]
     for phone in new_phones:
         phone["taxpayer_id"] = loaded.taxpayers[phone["taxpayer_ref"]]["id"]
-    insert_rows(_PHONES, new_phones)
+    insert_rows(_PHONES, new_phones, with_ids=True)  # for their consent (app.cases.import_consent)
     update_rows(_PHONES, loaded.dirty["phones"], ("kind", "position"))
+    return {phone["id"] for phone in new_phones}
 
 

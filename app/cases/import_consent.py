@@ -13,23 +13,25 @@ from sqlalchemy import select
 from app.cases.bulk_write import in_ as _in
 from app.cases.bulk_write import insert_rows, update_rows
 from app.cases.csv_rows import ImportRow
-from app.cases.models import ConsentSource, Phone, PhoneConsent, Taxpayer
+from app.cases.models import ConsentSource, PhoneConsent
 from app.extensions import db
 
 _COLUMNS = ("consent", "consent_on", "consent_source", "consent_recorded_at")
 
 
-def write_import_consent(counts: Counter, rows: list[tuple[ImportRow, int]], taxpayer_ids: dict[str, int],
-                         now: datetime) -> None:
+def write_import_consent(counts: Counter, rows: list[tuple[ImportRow, int]],
+                         phone_ids: dict[tuple[str, str], int], now: datetime,
+                         new_phones=frozenset()) -> None:
     """Set the consent of the rows' phones for each row's own department only (another
     department's consent is never touched): a few statements per chunk, writing only what
     changes. A bare "yes" keeps a known consent date; the source is `import`; a "no" for a
-    phone the department has no row for writes nothing (no row means no consent)."""
+    phone the department has no row for writes nothing (no row means no consent).
+
+    `phone_ids`: (taxpayer_ref, E.164) -> id of every phone the rows name; `new_phones`: the ids
+    of those the chunk created (they have no consent stored yet: not looked up)."""
     if not rows:
         return
-    ids = {(ref, e164): id_ for id_, ref, e164 in db.session.execute(
-        select(Phone.id, Taxpayer.taxpayer_ref, Phone.e164).join(Taxpayer, Taxpayer.id == Phone.taxpayer_id)
-        .where(_in(Phone.taxpayer_id, {taxpayer_ids[r.taxpayer_ref] for r, _ in rows})))}
+    ids = phone_ids
     # (phone, department) -> (consent, consent_on, bare): the file's last word, but a bare "yes"
     # keeps a date an earlier line (or the stored row) gave.
     wanted: dict[tuple[int, int], tuple[bool, object, bool]] = {}
@@ -45,9 +47,10 @@ def write_import_consent(counts: Counter, rows: list[tuple[ImportRow, int]], tax
     if not wanted:
         return
     c = PhoneConsent.__table__.c
+    known = {k[0] for k in wanted} - new_phones
     stored = {(r.phone_id, r.department_id): r for r in db.session.execute(
         select(c.id, c.phone_id, c.department_id, c.consent, c.consent_on)
-        .where(_in(c.phone_id, {k[0] for k in wanted}), c.department_id.is_not(None)))}
+        .where(_in(c.phone_id, known), c.department_id.is_not(None)))} if known else {}
     new: list[dict] = []
     changed: dict[int, dict] = {}
     for (phone_id, dept_id), (given, given_on, bare) in wanted.items():

@@ -184,8 +184,9 @@ def import_chunk(ctx: ImportContext, records: list, now: datetime) -> tuple[int,
         case_totals.prepare(ctx, loaded.cases[case_ref], loaded.dirty["cases"],
                             list(loaded.charges[case_ref].values()), now, case_ref in touched)
     created = set(loaded.cases) - known_cases
-    chunk_records.write_rows(loaded)
-    write_import_consent(ctx.counts, went_in, {ref: tp["id"] for ref, tp in loaded.taxpayers.items()}, now)
+    new_phones = chunk_records.write_rows(loaded)
+    write_import_consent(ctx.counts, went_in, {key: phone["id"] for key, phone in loaded.phones.items()},
+                         now, new_phones)
     if ctx.mode == ImportMode.FULL:
         ctx.seen_charges.update(charge["id"] for charge in listed)
     ctx.counted_cases.update(loaded.cases[ref]["id"] for ref in named if ref not in created)
