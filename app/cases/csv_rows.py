@@ -196,36 +196,53 @@ def parse_consent(value: str) -> tuple[bool, date | None]:
         raise ValueError("must be yes, no or a date YYYY-MM-DD") from None
 
 
+_VALUE_PARSERS = (("fiscal_year", parse_year), ("amount_due", lambda v: parse_amount(v, allow_zero=True)),
+                  ("due_date", parse_date), ("consent", parse_consent), *_CHARGE_PARSERS)
+_OPTIONAL_VALUES = {"period": "", "assessed": None, "late_fee": None, "dunning_fee": None,
+                    "dunning_notice_on": None, "limitation_on": None, "consent": (False, None)}
+
+
+@functools.lru_cache(maxsize=16)
+def checks_for(columns: tuple[str, ...]) -> tuple:
+    """The checks `parse_row` runs on a file with these columns: an optional column the file
+    does not have is its default on every row, not checked row by row."""
+    present = set(columns)
+    return (tuple((c, limit) for c, limit in MAX_LENGTHS.items() if c in present),
+            tuple((c, parser) for c, parser in _VALUE_PARSERS if c in present or c not in _OPTIONAL_VALUES),
+            {c: v for c, v in _OPTIONAL_VALUES.items() if c not in present})
+
+
 def parse_row(
-    line: int, raw: dict[str, str] | None, width: int = len(COLUMNS)
+    line: int, raw: dict[str, str] | None, width: int = len(COLUMNS), checks: tuple | None = None
 ) -> tuple[ImportRow | None, list[RowError]]:
-    """Check one row on its own; return the parsed row, or None and every problem found."""
+    """Check one row on its own; return the parsed row, or None and every problem found.
+    `checks`: `checks_for` the file's columns (default: every column's)."""
     if raw is None:
         return None, [RowError(line, "", f"the row does not have the header's {width} fields")]
+    lengths, parsers, absent = checks if checks is not None else _ALL_CHECKS
     errors: list[RowError] = []
 
     def fail(column: str, message: str) -> None:
         errors.append(RowError(line, column, message))
 
+    get = raw.get
     for column in ("case_ref", "taxpayer_ref", "name", "department", "tax_type"):
-        if not raw.get(column):
+        if not get(column):
             fail(column, f"missing {column}")
-    for column, limit in MAX_LENGTHS.items():
-        if len(raw.get(column) or "") > limit:
+    for column, limit in lengths:
+        if len(get(column) or "") > limit:
             fail(column, f"too long (at most {limit} characters)")
 
-    parsed = {}
-    for column, parser in (("fiscal_year", parse_year),
-                           ("amount_due", lambda v: parse_amount(v, allow_zero=True)),
-                           ("due_date", parse_date), ("consent", parse_consent), *_CHARGE_PARSERS):
+    parsed = dict(absent)
+    for column, parser in parsers:
         try:
-            parsed[column] = parser(raw.get(column) or "")
+            parsed[column] = parser(get(column) or "")
         except ValueError as exc:
             fail(column, f"{column} {exc}")
 
     phones: list[tuple[int, str, str]] = []
     for position, column in ((1, "phone"), (2, "phone2")):
-        value = raw.get(column) or ""
+        value = get(column) or ""
         if not value:
             continue
         try:
@@ -241,11 +258,14 @@ def parse_row(
     consent, consent_on = parsed["consent"]
     return ImportRow(
         line=line, case_ref=raw["case_ref"], taxpayer_ref=raw["taxpayer_ref"], name=raw["name"],
-        name_kana=raw.get("name_kana") or "", address=raw.get("address") or "",
+        name_kana=get("name_kana") or "", address=get("address") or "",
         department=_normal(raw["department"]), tax_type=raw["tax_type"],
         fiscal_year=parsed["fiscal_year"], amount_due=parsed["amount_due"],
         due_date=parsed["due_date"], consent=consent, consent_on=consent_on, phones=phones,
-        period=parsed["period"], notice_no=_normal(raw.get("notice_no") or ""),
-        **{c: parsed[c] for c in ("assessed", "late_fee", "dunning_fee", "dunning_notice_on",
-                                  "limitation_on")},
+        period=parsed["period"], notice_no=_normal(get("notice_no") or ""),
+        assessed=parsed["assessed"], late_fee=parsed["late_fee"], dunning_fee=parsed["dunning_fee"],
+        dunning_notice_on=parsed["dunning_notice_on"], limitation_on=parsed["limitation_on"],
     ), []
+
+
+_ALL_CHECKS = checks_for(ALL_COLUMNS)

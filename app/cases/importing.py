@@ -20,7 +20,7 @@ from app.auth.access import ALL_DEPARTMENTS
 from app.auth.models import Department
 from app.auth.permissions import IMPORTERS
 from app.cases import chunk_records
-from app.cases.csv_rows import CHARGE_COLUMNS, ImportRow, RowError, parse_row
+from app.cases.csv_rows import CHARGE_COLUMNS, ImportRow, RowError, checks_for, parse_row
 from app.cases.import_consent import write_import_consent
 from app.cases.models import ImportJob, ImportMode, ImportStatus
 from app.extensions import db
@@ -131,8 +131,9 @@ def import_chunk(ctx: ImportContext, records: list, now: datetime) -> tuple[int,
                 for line, values in kept]
     errors: list[RowError] = []
     rows: list[tuple[ImportRow, int]] = []
+    checks = checks_for(columns)
     for line, raw in raw_rows:
-        row, row_errors = parse_row(line, raw, ctx.width)
+        row, row_errors = parse_row(line, raw, ctx.width, checks)
         if row is not None:
             dept_id = ctx.departments.get(row.department)
             if dept_id is None:
