@@ -57,15 +57,17 @@ def load_existing(rows: list[ImportRow]) -> LoadedRows:
     case_columns = select(c.id, c.case_ref, c.taxpayer_id, c.department_id, c.created_at, c.extract_as_of,
                           c.extract_on, _TAXPAYERS.c.taxpayer_ref).join_from(_CASES, _TAXPAYERS)
     found = {}
+    # (A first import's chunks find nothing: the look-ups that can only find nothing are left out.)
     for where in (in_(c.case_ref, {r.case_ref for r in rows}),
-                  in_(c.taxpayer_id, [tp["id"] for tp in taxpayers.values()])):
-        found.update((case.id, case._asdict()) for case in db.session.execute(case_columns.where(where)))
+                  in_(c.taxpayer_id, [tp["id"] for tp in taxpayers.values()]) if taxpayers else None):
+        if where is not None:
+            found.update((case.id, case._asdict()) for case in db.session.execute(case_columns.where(where)))
     cases = {case["case_ref"]: case for case in found.values()}
     case_of_taxpayer = {(case["taxpayer_ref"], case["department_id"]): case for case in found.values()
                         if case["taxpayer_ref"] in taxpayers}
     charges: dict[str, dict[tuple, dict]] = {case["case_ref"]: {} for case in found.values()}
     ch = _CHARGES.c
-    for charge in db.session.execute(
+    for charge in () if not found else db.session.execute(
             select(ch.id, ch.case_id, ch.tax_type, ch.fiscal_year, ch.period, ch.notice_no, ch.row_hash,
                    *(ch[name] for name in _CHARGE_VALUES))
             .where(in_(ch.case_id, list(found)))):
@@ -73,7 +75,7 @@ def load_existing(rows: list[ImportRow]) -> LoadedRows:
         charges[found[charge.case_id]["case_ref"]][charge_identity(record)] = record
     ref_of_taxpayer = {tp["id"]: ref for ref, tp in taxpayers.items()}
     p = _PHONES.c
-    stored_phones = db.session.execute(
+    stored_phones = () if not ref_of_taxpayer else db.session.execute(
         select(p.id, p.taxpayer_id, p.e164, p.kind, p.position)
         .where(in_(p.taxpayer_id, list(ref_of_taxpayer))))
     phones = {(ref_of_taxpayer[phone.taxpayer_id], phone.e164): phone._asdict() for phone in stored_phones}

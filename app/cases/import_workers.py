@@ -74,27 +74,36 @@ class Groups:
         while (up := parent.get(root, root)) != root:
             root = up
         while key != root:  # path compression
-            key, parent[key] = parent[key], root
+            up = parent[key]
+            parent[key] = root
+            key = up
         return root
 
     def observe(self, records):
         """Pass `records` ((line, values)) through, linking each row's taxpayer and case."""
         width, case_at, taxpayer_at = self.width, self.case_at, self.taxpayer_at
+        parent, root_of = self._parent, self._root
+        lines, keys = self._lines, self._keys
         for line, values in records:
             self.total += 1
             key = None
             if values is not None and len(values) == width:
-                taxpayer, case = values[taxpayer_at].strip(), values[case_at].strip()
                 # An empty reference links nothing (the row is an error anyway).
-                keys = [k for k in (taxpayer and "t" + taxpayer, case and "c" + case) if k]
-                if keys:
-                    key = keys[0]
-                    if len(keys) == 2:
-                        a, b = self._root(keys[0]), self._root(keys[1])
-                        if a != b:
-                            self._parent[b] = a
-            self._lines.append(line)
-            self._keys.append(key)
+                taxpayer, case = values[taxpayer_at].strip(), values[case_at].strip()
+                key = "t" + taxpayer if taxpayer else ("c" + case if case else None)
+                if taxpayer and case:
+                    other = "c" + case
+                    # A key not in `parent` is a root: most rows meet a new case or the last one.
+                    a = parent.get(key, key)
+                    if a != key:
+                        a = root_of(key)
+                    b = parent.get(other, other)
+                    if b != other:
+                        b = root_of(other)
+                    if a != b:
+                        parent[b] = a
+            lines.append(line)
+            keys.append(key)
             yield line, values
 
     def read(self, records) -> None:
