@@ -17,7 +17,8 @@ they never wait for each other's locks.
 
 **Each worker** is a forked child of the import: it reads the file (inherited, not copied) and
 keeps its own group's records, runs the same chunk loop as a single import (`import_loop`),
-committing per chunk, and reports each chunk (rows, rows in, errors) to the parent. The parent
+committing per chunk, and reports each chunk (rows, rows in, errors) to the parent (it stops,
+uncommitted, once the parent is gone: a killed import is not continued behind the sweep). The parent
 keeps the job's progress and error list; at the end it merges what the workers learned (counts,
 the charges listed for mode full, the departments named, the cases with a rejected row, the
 cases counted) for the steps that need the whole file (mode full's closing of absent charges,
@@ -25,8 +26,10 @@ the summary). A worker that fails stops the import as a failure; what was commit
 rows are upserts: running the import again is harmless).
 """
 
+import contextlib
 import logging
 import multiprocessing
+import os
 from array import array
 from collections import Counter
 from multiprocessing.connection import wait
@@ -140,7 +143,7 @@ def run(ctx, csv_file, groups: Groups, now, on_chunk: import_loop.ChunkDone) -> 
             ours, theirs = fork.Pipe(duplex=False)
             process = fork.Process(target=_worker, name=f"import-worker-{index}", daemon=True,
                                    args=(index, groups.workers, theirs, ctx, csv_file, worker_of, now,
-                                         actor_id))
+                                         actor_id, os.getpid()))
             process.start()
             theirs.close()
             pipes.append(ours)
@@ -200,7 +203,7 @@ class _Rows:
                 yield line, values
 
 
-def _worker(index: int, workers: int, pipe, ctx, csv_file, worker_of, now, actor_id) -> None:
+def _worker(index: int, workers: int, pipe, ctx, csv_file, worker_of, now, actor_id, parent) -> None:
     """A forked worker: import its groups' rows, report each chunk and, at the end, its state."""
     try:
         db.engine.dispose(close=False)  # nothing of the parent's pool (it was closed anyway)
@@ -208,6 +211,8 @@ def _worker(index: int, workers: int, pipe, ctx, csv_file, worker_of, now, actor
         statistics = import_loop.Statistics(share=workers) if index == 0 else None
 
         def on_chunk(rows: int, imported: int, errors: list) -> None:
+            if os.getppid() != parent:  # the import's process is gone (killed): stop, not commit
+                raise WorkerFailed("the import's process ended")
             pipe.send(("chunk", rows, imported, errors))
 
         import_loop.run_chunks(ctx, _Rows(csv_file, worker_of, index), now, on_chunk, statistics)
@@ -217,7 +222,8 @@ def _worker(index: int, workers: int, pipe, ctx, csv_file, worker_of, now, actor
     except BaseException:
         log.exception("import worker %d failed", index)
         db.session.rollback()
-        pipe.send(("failed", "an import worker stopped because of an internal error"))
+        with contextlib.suppress(OSError):  # the parent may be gone
+            pipe.send(("failed", "an import worker stopped because of an internal error"))
     finally:
         db.session.remove()
         db.engine.dispose()

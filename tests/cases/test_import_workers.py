@@ -1,14 +1,17 @@
 """A large import in several worker processes (app.cases.import_workers) gives what one process
 gives: the same stored rows, errors, summaries, re-imports that change nothing, mode full."""
 
+import multiprocessing
 import os
 import random
+import signal
+import time
 from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import text
 
-from app.cases import import_workers, importing
+from app.cases import import_loop, import_workers, importing
 from app.cases.csv_rows import COLUMNS
 from app.cases.jobs import run_import
 from app.cases.models import ImportJob, ImportStatus
@@ -186,3 +189,57 @@ def test_a_failing_worker_fails_the_import(app, monkeypatch):
     job = db.session.scalar(db.select(ImportJob))
     assert job.status == ImportStatus.FAILED
     assert "internal error" in job.message
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has ended
+    except FileNotFoundError:
+        return False
+
+
+def _wait_for(condition, what: str, timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"still waiting for {what}"
+        time.sleep(0.05)
+
+
+def test_workers_stop_uncommitted_when_the_import_process_is_killed(app, monkeypatch, tmp_path):
+    f.department("TAX")
+    f.department("WATER")
+    db.session.commit()
+    app.config.update(IMPORT_WORKERS=2, IMPORT_PARALLEL_ROWS=1)
+    monkeypatch.setattr(import_loop, "CHUNK_ROWS", 20)
+    started, pids, go_on = tmp_path / "started", tmp_path / "pids", tmp_path / "go-on"
+    chunk = importing.import_chunk
+
+    def held_after_the_first_chunk(ctx, records, now):
+        if str(os.getpid()) in (started.read_text().split() if started.exists() else []):
+            # A worker's second chunk (its first is committed) tells the test, then waits.
+            with open(pids, "a") as out:
+                out.write(f"{os.getpid()}\n")
+            _wait_for(go_on.exists, "the test's go-ahead")
+        else:
+            with open(started, "a") as out:
+                out.write(f"{os.getpid()}\n")
+        return chunk(ctx, records, now)
+
+    monkeypatch.setattr(importing, "import_chunk", held_after_the_first_chunk)
+    job = importing.create_import(None, "cases.csv", _file(random.Random(3)), utcnow(), DAY0)
+    db.session.commit()
+    job_id = job.id
+    db.session.remove()
+    db.engine.dispose()
+    importer = multiprocessing.get_context("fork").Process(target=run_import, args=(job_id,))
+    importer.start()
+    _wait_for(lambda: pids.exists() and len(pids.read_text().split()) == 2, "both workers' second chunk")
+    workers = [int(p) for p in pids.read_text().split()]
+    os.kill(importer.pid, signal.SIGKILL)  # the import's process, as the OOM killer would
+    importer.join()
+    charges = db.session.scalar(text("SELECT count(*) FROM charges"))  # both first chunks committed
+    go_on.touch()
+    _wait_for(lambda: not any(_alive(pid) for pid in workers), "the workers to stop")
+    assert db.session.scalar(text("SELECT count(*) FROM charges")) == charges  # nothing more went in
+    assert charges > 0
