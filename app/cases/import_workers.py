@@ -22,8 +22,8 @@ uncommitted, once the parent is gone: a killed import is not continued behind th
 keeps the job's progress and error list; at the end it merges what the workers learned (counts,
 the charges listed for mode full, the departments named, the cases with a rejected row, the
 cases counted) for the steps that need the whole file (mode full's closing of absent charges,
-the summary). A worker that fails stops the import as a failure; what was committed stays (the
-rows are upserts: running the import again is harmless).
+the summary). A worker that fails stops the others and the import as a failure; what was
+committed stays (the rows are upserts: running the import again is harmless).
 """
 
 import contextlib
@@ -160,7 +160,7 @@ def run(ctx, csv_file, groups: Groups, now, on_chunk: import_loop.ChunkDone) -> 
 
 def _collect(pipes, on_chunk) -> list[dict]:
     results: dict[int, dict] = {}
-    failure, open_pipes = None, list(pipes)
+    open_pipes = list(pipes)
     while open_pipes:
         for pipe in wait(open_pipes):
             try:
@@ -173,10 +173,10 @@ def _collect(pipes, on_chunk) -> list[dict]:
                 on_chunk(*message[1:])
             elif kind == "done":
                 results[id(pipe)] = message[1]
-            else:
-                failure = failure or message[1]
-    if failure is not None or len(results) != len(pipes):
-        raise WorkerFailed(failure or "an import worker ended without a report")
+            else:  # the other workers are stopped at once (`run`); their open chunk rolls back
+                raise WorkerFailed(message[1])
+    if len(results) != len(pipes):
+        raise WorkerFailed("an import worker ended without a report")
     return list(results.values())
 
 

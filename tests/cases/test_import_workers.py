@@ -171,24 +171,36 @@ def test_several_workers_store_report_and_close_what_one_process_does(app, worke
     assert results[2]["summary"]["charges"]["closed_absent"] > 0
 
 
-def test_a_failing_worker_fails_the_import(app, monkeypatch):
+def test_a_failing_worker_stops_the_others_and_fails_the_import(app, monkeypatch, tmp_path):
     f.department("TAX")
     f.department("WATER")
     db.session.commit()
     app.config.update(IMPORT_WORKERS=2, IMPORT_PARALLEL_ROWS=1)
+    monkeypatch.setattr(import_loop, "CHUNK_ROWS", 20)
+    first, held, continued = tmp_path / "first", tmp_path / "held", tmp_path / "continued"
     chunk = importing.import_chunk
 
-    def breaks_on_c0007(ctx, records, now):
-        if any(values[0] == "C0007" for _, values in records):
-            raise RuntimeError("a bug")
-        return chunk(ctx, records, now)
+    def one_breaks_the_other_waits(ctx, records, now):
+        try:  # the first worker to get here fails
+            os.close(os.open(first, os.O_CREAT | os.O_EXCL))
+        except FileExistsError:
+            if held.exists() and not continued.exists():  # the other's second chunk: left alone,
+                # it goes on after a while
+                deadline = time.monotonic() + 60
+                while time.monotonic() < deadline:
+                    time.sleep(0.05)
+                continued.touch()
+            held.touch()
+            return chunk(ctx, records, now)
+        raise RuntimeError("a bug")
 
-    monkeypatch.setattr(importing, "import_chunk", breaks_on_c0007)
+    monkeypatch.setattr(importing, "import_chunk", one_breaks_the_other_waits)
     with pytest.raises(import_workers.WorkerFailed):
         _run(_file(random.Random(1)), DAY0)
     job = db.session.scalar(db.select(ImportJob))
     assert job.status == ImportStatus.FAILED
     assert "internal error" in job.message
+    assert not continued.exists()  # the other worker was stopped, not waited for
 
 
 def _alive(pid: int) -> bool:
