@@ -189,18 +189,12 @@ def _merge(ctx, results: list[dict]) -> None:
         ctx.counted_cases |= r["counted_cases"]
 
 
-class _Rows:
-    """A worker's records: the file's, those of its groups."""
-
-    def __init__(self, csv_file, worker_of: bytearray, index: int):
-        self.csv_file, self.worker_of, self.index = csv_file, worker_of, index
-
-    def __iter__(self):
-        worker_of, index = self.worker_of, self.index
-        size = len(worker_of)
-        for line, values in self.csv_file.raw_records():
-            if (worker_of[line] if line < size else 0) == index:
-                yield line, values
+def _rows_of(csv_file, worker_of: bytearray, index: int):
+    """A worker's records: those of the file in its groups."""
+    size = len(worker_of)
+    for line, values in csv_file.raw_records():
+        if (worker_of[line] if line < size else 0) == index:
+            yield line, values
 
 
 def _worker(index: int, workers: int, pipe, ctx, csv_file, worker_of, now, actor_id, parent) -> None:
@@ -215,7 +209,7 @@ def _worker(index: int, workers: int, pipe, ctx, csv_file, worker_of, now, actor
                 raise WorkerFailed("the import's process ended")
             pipe.send(("chunk", rows, imported, errors))
 
-        import_loop.run_chunks(ctx, _Rows(csv_file, worker_of, index), now, on_chunk, statistics)
+        import_loop.run_chunks(ctx, _rows_of(csv_file, worker_of, index), now, on_chunk, statistics)
         pipe.send(("done", {"counts": ctx.counts, "seen_charges": ctx.seen_charges,
                             "named_departments": ctx.named_departments,
                             "rejected_cases": ctx.rejected_cases, "counted_cases": ctx.counted_cases}))

@@ -159,10 +159,8 @@ class _Progress:
 
     def write(self, final: bool = False) -> None:
         values = {"imported": self.imported}
-        if len(self.errors) != self.errors_written and (final or self.chunks % ERRORS_EVERY == 1):
+        if final or (len(self.errors) != self.errors_written and self.chunks % ERRORS_EVERY == 1):
             values["errors"], self.errors_written = list(self.errors), len(self.errors)
-        if final:
-            values["errors"] = list(self.errors)
         db.session.execute(self.update.values(**values))
 
 

@@ -113,11 +113,23 @@ def _stored() -> dict:
             for table, sql in SNAPSHOT.items()}
 
 
-def _day_by_day(seed: int) -> list:
-    """A first import, its re-import, and a full snapshot that no longer lists some charges."""
+def _departments() -> None:
     f.department("TAX")
     f.department("WATER")
     db.session.commit()
+
+
+@pytest.fixture
+def two_workers(app, monkeypatch):
+    """Two workers for any file, chunks of 20 rows."""
+    _departments()
+    app.config.update(IMPORT_WORKERS=2, IMPORT_PARALLEL_ROWS=1)
+    monkeypatch.setattr(import_loop, "CHUNK_ROWS", 20)
+
+
+def _day_by_day(seed: int) -> list:
+    """A first import, its re-import, and a full snapshot that no longer lists some charges."""
+    _departments()
     first = _file(random.Random(seed))
     results = [_run(first, DAY0)]
     after_first = _stored()
@@ -171,12 +183,7 @@ def test_several_workers_store_report_and_close_what_one_process_does(app, worke
     assert results[2]["summary"]["charges"]["closed_absent"] > 0
 
 
-def test_a_failing_worker_stops_the_others_and_fails_the_import(app, monkeypatch, tmp_path):
-    f.department("TAX")
-    f.department("WATER")
-    db.session.commit()
-    app.config.update(IMPORT_WORKERS=2, IMPORT_PARALLEL_ROWS=1)
-    monkeypatch.setattr(import_loop, "CHUNK_ROWS", 20)
+def test_a_failing_worker_stops_the_others_and_fails_the_import(two_workers, monkeypatch, tmp_path):
     first, held, continued = tmp_path / "first", tmp_path / "held", tmp_path / "continued"
     chunk = importing.import_chunk
 
@@ -218,12 +225,7 @@ def _wait_for(condition, what: str, timeout: float = 120.0) -> None:
         time.sleep(0.05)
 
 
-def test_workers_stop_uncommitted_when_the_import_process_is_killed(app, monkeypatch, tmp_path):
-    f.department("TAX")
-    f.department("WATER")
-    db.session.commit()
-    app.config.update(IMPORT_WORKERS=2, IMPORT_PARALLEL_ROWS=1)
-    monkeypatch.setattr(import_loop, "CHUNK_ROWS", 20)
+def test_workers_stop_uncommitted_when_the_import_process_is_killed(two_workers, monkeypatch, tmp_path):
     started, pids, go_on = tmp_path / "started", tmp_path / "pids", tmp_path / "go-on"
     chunk = importing.import_chunk
 
