@@ -46,8 +46,12 @@ def test_the_main_pages_raise_no_csp_violation(live_server):
     data = dataset.build()
     f.user("admin", "admin")
     case = f.case(data.tax)
-    rule = db.session.scalar(select(EscalationRule).where(EscalationRule.department_id == data.tax.id))
-    template = db.session.scalar(select(SmsTemplate).where(SmsTemplate.department_id == data.tax.id))
+    # The department's default rule and template (the dataset adds others, and rows come back in
+    # no fixed order: a rule of the dataset without a template made the editor's count invalid).
+    rule = db.session.scalar(select(EscalationRule).where(EscalationRule.department_id == data.tax.id)
+                             .order_by(EscalationRule.id).limit(1))
+    template = db.session.scalar(select(SmsTemplate).where(SmsTemplate.department_id == data.tax.id)
+                                 .order_by(SmsTemplate.id).limit(1))
     sent = db.session.scalar(select(SmsMessage).where(SmsMessage.department_id == data.tax.id,
                                                      SmsMessage.sent_at.is_not(None)).limit(1))
     db.session.add(SmsPart(message_id=sent.id, provider_message_id=f"{ID_PREFIX}csp"))  # on the phone
